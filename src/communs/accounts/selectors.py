@@ -1,0 +1,60 @@
+"""Reads for accounts and organisations. Everything here is public except tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+
+from communs.domain.errors import NotAuthenticated, NotFound
+
+from .models import Agent, ApiToken, Membership
+from .services import TOKEN_PREFIX, token_digest
+
+
+def agent_get(name: str) -> Agent:
+    try:
+        return Agent.objects.get(name=name)
+    except Agent.DoesNotExist:
+        raise NotFound(f"No agent is named '{name}'.") from None
+
+
+def organisation_get(name: str) -> Agent:
+    try:
+        return Agent.objects.get(name=name, type=Agent.Type.ORGANISATION)
+    except Agent.DoesNotExist:
+        raise NotFound(f"No organisation is named '{name}'.") from None
+
+
+def organisation_list() -> QuerySet[Agent]:
+    return Agent.objects.filter(type=Agent.Type.ORGANISATION).order_by("name")
+
+
+def organisations_of(person: Agent) -> QuerySet[Agent]:
+    return Agent.objects.filter(members__person=person).order_by("name")
+
+
+def is_member(person: Agent, organisation: Agent) -> bool:
+    return Membership.objects.filter(person=person, organisation=organisation).exists()
+
+
+def members_of(organisation: Agent) -> QuerySet[Membership]:
+    return organisation.members.select_related("person").order_by("person__name")
+
+
+def acting_agent(user: object) -> Agent:
+    """The person agent behind an authenticated user, or NotAuthenticated."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise NotAuthenticated("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+    try:
+        return Agent.objects.get(user=user)
+    except Agent.DoesNotExist:
+        raise NotAuthenticated("This account has no agent.") from None
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
+    if row is None or not row.user.is_active:
+        return None
+    return row.user

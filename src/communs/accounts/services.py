@@ -1,0 +1,132 @@
+"""Writes for accounts, organisations, memberships and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from communs.core import clock, eventlog
+from communs.domain.commons import OrganisationKind, check_name
+from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid, NotAuthenticated
+
+from .models import Agent, ApiToken, Membership
+
+TOKEN_PREFIX = "cmn_"
+
+
+def token_digest(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough; it makes a stolen table useless.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _check_display_name(value: str | None, default: str, errors: FieldErrors) -> str:
+    text = (value or "").strip() or default
+    if len(text) > 200:
+        errors.add("display_name", "Keep the name under 200 characters.")
+    return text
+
+
+def user_create(
+    *, username: str, email: str, password: str, display_name: str | None = None
+) -> Agent:
+    """Sign up: a user account and the person agent that acts for it."""
+    errors = FieldErrors()
+    username = check_name(username, errors, "username")
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.add("email", "Enter a valid email address.")
+    name = _check_display_name(display_name, username, errors)
+    if not errors.errors.get("username") and Agent.objects.filter(name=username).exists():
+        errors.add("username", "This name is taken.")
+    candidate = User(username=username, email=email)
+    try:
+        password_validation.validate_password(password or "", candidate)
+    except ValidationError as exc:
+        for message in exc.messages:
+            errors.add("password", message)
+    errors.raise_if_any()
+    with transaction.atomic():
+        user = User.objects.create_user(username=username, email=email, password=password)
+        agent = Agent.objects.create(
+            name=username, display_name=name, type=Agent.Type.PERSON, user=user,
+            created_at=clock.now(),
+        )
+        eventlog.append(eventlog.INSTANCE_STREAM, "account.created", username,
+                        {"name": username, "display_name": name})
+    return agent
+
+
+def token_create(*, user: User, label: str = "api") -> str:
+    """Issue a new API token and return it; only its digest is kept."""
+    label = (label or "api").strip()[:100] or "api"
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ApiToken.objects.create(
+            user=user, label=label, digest=token_digest(token), prefix=token[:10],
+            created_at=clock.now(),
+        )
+        eventlog.append(eventlog.INSTANCE_STREAM, "token.created", user.username, {"label": label})
+    return token
+
+
+def token_for_credentials(*, username: str, password: str, label: str = "api") -> str:
+    user = authenticate(username=username, password=password)
+    if not isinstance(user, User) or not user.is_active:
+        raise NotAuthenticated("Wrong username or password.")
+    return token_create(user=user, label=label)
+
+
+def organisation_create(
+    *, actor: Agent, name: str, display_name: str, kind: str
+) -> Agent:
+    """Create an organisation; its creator becomes its first admin."""
+    errors = FieldErrors()
+    name = check_name(name, errors, "slug")
+    shown = _check_display_name(display_name, name, errors)
+    if kind not in set(OrganisationKind):
+        errors.add("kind", f"Unknown kind; choose one of {', '.join(OrganisationKind)}.")
+    if not errors.errors.get("slug") and Agent.objects.filter(name=name).exists():
+        errors.add("slug", "This name is taken.")
+    errors.raise_if_any()
+    with transaction.atomic():
+        now = clock.now()
+        organisation = Agent.objects.create(
+            name=name, display_name=shown, type=Agent.Type.ORGANISATION, org_kind=kind,
+            created_at=now,
+        )
+        Membership.objects.create(
+            organisation=organisation, person=actor, role=Membership.Role.ADMIN, created_at=now
+        )
+        eventlog.append(eventlog.INSTANCE_STREAM, "organisation.created", actor.name,
+                        {"name": name, "display_name": shown, "kind": kind})
+    return organisation
+
+
+def membership_add(*, actor: Agent, organisation: Agent, person: Agent, role: str = "member") -> Membership:
+    """An organisation's admin adds a person to it."""
+    if role not in Membership.Role.values:
+        raise Invalid.field("role", f"Choose one of {', '.join(Membership.Role.values)}.")
+    if person.is_organisation:
+        raise Invalid.field("username", "Only persons can be members of an organisation.")
+    if not Membership.objects.filter(
+        organisation=organisation, person=actor, role=Membership.Role.ADMIN
+    ).exists():
+        raise Forbidden("Only an admin of this organisation can add members.")
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            organisation=organisation, person=person,
+            defaults={"role": role, "created_at": clock.now()},
+        )
+        if not created:
+            raise Conflict(f"{person.name} is already a member of {organisation.name}.")
+        eventlog.append(eventlog.INSTANCE_STREAM, "organisation.member_added", actor.name,
+                        {"organisation": organisation.name, "person": person.name, "role": role})
+    return membership

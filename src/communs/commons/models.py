@@ -1,0 +1,152 @@
+from django.db import models
+
+from communs.accounts.models import Agent
+from communs.domain.commons import MAX_APPROVALS, Kind
+from communs.domain.contributions import ALL_UNITS, Action, Status, Stream
+
+
+def _choices(enum: type[models.TextChoices] | object) -> list[tuple[str, str]]:
+    return [(str(m), str(m)) for m in enum]  # type: ignore[attr-defined]
+
+
+class Commons(models.Model):
+    slug = models.CharField(max_length=50, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=_choices(Kind))
+    licence = models.CharField(max_length=64, blank=True)
+    approvals_required = models.PositiveSmallIntegerField(default=1)
+    forked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="forks"
+    )
+    created_by = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "commons"
+        constraints = [
+            models.CheckConstraint(
+                name="commons_approvals_range",
+                condition=models.Q(approvals_required__gte=1, approvals_required__lte=MAX_APPROVALS),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Maintainer(models.Model):
+    commons = models.ForeignKey(Commons, on_delete=models.CASCADE, related_name="maintainers")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="maintains")
+    added_by = models.ForeignKey(Agent, null=True, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commons", "agent"], name="maintainer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} maintains {self.commons_id}"
+
+
+class Citation(models.Model):
+    """A commons citing an upstream commons it builds on, with a weight in parts per million."""
+
+    commons = models.ForeignKey(Commons, on_delete=models.CASCADE, related_name="citations")
+    upstream = models.ForeignKey(Commons, on_delete=models.PROTECT, related_name="cited_by")
+    weight_ppm = models.PositiveIntegerField(default=1_000_000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commons", "upstream"], name="citation_unique"),
+            models.CheckConstraint(
+                name="citation_not_self", condition=~models.Q(commons=models.F("upstream"))
+            ),
+            models.CheckConstraint(
+                name="citation_weight_range",
+                condition=models.Q(weight_ppm__gte=1, weight_ppm__lte=1_000_000),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commons_id} cites {self.upstream_id}"
+
+
+class Contribution(models.Model):
+    commons = models.ForeignKey(Commons, on_delete=models.PROTECT, related_name="contributions")
+    contributor = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="contributions")
+    organisation = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="contributions_made"
+    )
+    action = models.CharField(max_length=20, choices=_choices(Action))
+    quantity = models.DecimalField(max_digits=14, decimal_places=4)
+    unit = models.CharField(max_length=20, choices=[(u, u) for u in ALL_UNITS])
+    description = models.TextField()
+    evidence_url = models.URLField(max_length=500, blank=True)
+    occurred_at = models.DateTimeField()
+    stream = models.CharField(max_length=20, choices=_choices(Stream))
+    status = models.CharField(max_length=12, choices=_choices(Status), default=Status.SUBMITTED)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["commons", "-id"], name="contribution_commons_recent"),
+            models.Index(fields=["commons", "status", "-id"], name="contribution_commons_status"),
+            models.Index(fields=["contributor", "-id"], name="contribution_contributor"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="contribution_quantity_positive",
+                                   condition=models.Q(quantity__gt=0)),
+            models.CheckConstraint(name="contribution_status_known",
+                                   condition=models.Q(status__in=[str(s) for s in Status])),
+            models.CheckConstraint(
+                name="contribution_rejection_has_reason",
+                condition=~models.Q(status=Status.REJECTED) | ~models.Q(reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.quantity} {self.unit}"
+
+
+class Approval(models.Model):
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="approvals")
+    maintainer = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contribution", "maintainer"], name="approval_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.maintainer_id} approved {self.contribution_id}"
+
+
+class ContributorTotal(models.Model):
+    """Accepted quantity per contributor and unit in a commons.
+
+    Derivable from Contribution, but kept up to date by the accept service so a commons page
+    costs the same with a thousand contributions or a million.
+    """
+
+    commons = models.ForeignKey(Commons, on_delete=models.CASCADE, related_name="totals")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")
+    unit = models.CharField(max_length=20)
+    quantity = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commons", "agent", "unit"], name="total_unique"),
+        ]
+        indexes = [models.Index(fields=["commons", "-count"], name="total_commons_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}: {self.quantity} {self.unit} in {self.commons_id}"

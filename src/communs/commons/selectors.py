@@ -1,0 +1,138 @@
+"""Reads for commons and contributions. A commons and its log are public; writes are checked
+in services, and `can_*` here tells the interfaces which actions to offer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from communs.accounts.models import Agent
+from communs.core.pagination import Page, keyset_page
+from communs.domain.contributions import Action, Status
+from communs.domain.errors import Invalid, NotFound
+
+from .models import Citation, Commons, Contribution, ContributorTotal, Maintainer
+
+MAX_LINEAGE = 20
+
+
+def commons_get(slug: str) -> Commons:
+    try:
+        return Commons.objects.select_related("forked_from", "created_by").get(slug=slug)
+    except Commons.DoesNotExist:
+        raise NotFound(f"No commons is named '{slug}'.") from None
+
+
+def commons_list(*, query: str = "", kind: str = "") -> QuerySet[Commons]:
+    rows = Commons.objects.select_related("forked_from")
+    query = query.strip()
+    if query:
+        rows = rows.filter(
+            Q(slug__icontains=query) | Q(title__icontains=query) | Q(summary__icontains=query)
+        )
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows.order_by("title", "slug")
+
+
+def maintainers(commons: Commons) -> QuerySet[Maintainer]:
+    return commons.maintainers.select_related("agent").order_by("added_at", "pk")
+
+
+def is_maintainer(agent: Agent | None, commons: Commons) -> bool:
+    return agent is not None and Maintainer.objects.filter(commons=commons, agent=agent).exists()
+
+
+def totals(commons: Commons, *, limit: int = 50) -> list[ContributorTotal]:
+    """Credited contributors of a commons, most contributions first."""
+    return list(
+        commons.totals.select_related("agent").filter(count__gt=0)
+        .order_by("-count", "agent__name", "unit")[:limit]
+    )
+
+
+def lineage(commons: Commons) -> list[Commons]:
+    """Parent, grandparent, … of a fork (nearest first)."""
+    chain: list[Commons] = []
+    current = commons.forked_from
+    while current is not None and len(chain) < MAX_LINEAGE:
+        chain.append(current)
+        current = (
+            Commons.objects.select_related("forked_from").get(pk=current.pk).forked_from
+            if current.forked_from_id else None
+        )
+    return chain
+
+
+@dataclass(frozen=True)
+class Ancestor:
+    commons: Commons
+    totals: list[ContributorTotal]
+
+
+def credited_ancestors(commons: Commons, *, limit: int = 20) -> list[Ancestor]:
+    """The contributors of every commons this one descends from, credited on the fork's page."""
+    return [Ancestor(parent, totals(parent, limit=limit)) for parent in lineage(commons)]
+
+
+def forks(commons: Commons) -> QuerySet[Commons]:
+    return commons.forks.order_by("created_at", "pk")
+
+
+def upstreams(commons: Commons) -> QuerySet[Citation]:
+    return commons.citations.select_related("upstream").order_by("-weight_ppm", "upstream__slug")
+
+
+def contribution_get(pk: int) -> Contribution:
+    try:
+        return Contribution.objects.select_related("commons", "contributor", "organisation").get(pk=pk)
+    except (Contribution.DoesNotExist, ValueError, OverflowError):
+        raise NotFound(f"No contribution has id {pk}.") from None
+
+
+def contribution_list(
+    commons: Commons,
+    *,
+    status: str = "",
+    action: str = "",
+    contributor: str = "",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Contribution]:
+    rows = Contribution.objects.filter(commons=commons)
+    if status:
+        if status not in set(Status):
+            raise Invalid.field("status", f"Choose one of {', '.join(Status)}.")
+        rows = rows.filter(status=status)
+    if action:
+        if action not in set(Action):
+            raise Invalid.field("action", f"Choose one of {', '.join(Action)}.")
+        rows = rows.filter(action=action)
+    if contributor:
+        rows = rows.filter(contributor__name=contributor)
+    rows = rows.select_related("contributor", "organisation")
+    return keyset_page(rows, cursor=cursor, limit=limit)
+
+
+def review_queue(reviewer: Agent, *, limit: int = 100) -> list[Contribution]:
+    """Submitted contributions this person may validate: in commons they maintain, not their
+    own, not already approved by them. Oldest first, so nothing waits forever."""
+    return list(
+        Contribution.objects.filter(
+            status=Status.SUBMITTED, commons__maintainers__agent=reviewer
+        )
+        .exclude(contributor=reviewer)
+        .exclude(approvals__maintainer=reviewer)
+        .select_related("commons", "contributor", "organisation")
+        .order_by("pk")[:limit]
+    )
+
+
+def can_review(agent: Agent | None, contribution: Contribution) -> bool:
+    return (
+        agent is not None
+        and contribution.status == Status.SUBMITTED
+        and contribution.contributor_id != agent.pk
+        and is_maintainer(agent, contribution.commons)
+    )

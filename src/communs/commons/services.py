@@ -1,0 +1,244 @@
+"""Writes for commons, forks, maintainers and contributions. Each logs what it changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from communs.accounts.models import Agent, Membership
+from communs.core import clock, eventlog
+from communs.domain import commons as rules
+from communs.domain import contributions as contrib
+from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid
+
+from .models import Approval, Citation, Commons, Contribution, ContributorTotal, Maintainer
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _slug_free(slug: str) -> None:
+    if Commons.objects.filter(slug=slug).exists():
+        raise Conflict(f"slug: '{slug}' is taken.", {"slug": [f"'{slug}' is taken."]})
+
+
+def _require_maintainer(actor: Agent, commons: Commons, doing: str) -> None:
+    if not Maintainer.objects.filter(commons=commons, agent=actor).exists():
+        raise Forbidden(f"Only maintainers of {commons.slug} can {doing}.")
+
+
+def commons_create(
+    *,
+    actor: Agent,
+    slug: str,
+    title: str,
+    summary: str = "",
+    description: str = "",
+    kind: str = rules.Kind.SOFTWARE,
+    licence: str = "",
+    approvals_required: object = 1,
+) -> Commons:
+    """Create a commons; its creator becomes its first maintainer."""
+    data = rules.check_commons(
+        slug=slug, title=title, summary=summary, description=description, kind=kind,
+        licence=licence, approvals_required=approvals_required,
+    )
+    _slug_free(data.slug)
+    try:
+        with transaction.atomic():
+            commons = _insert(actor, data, forked_from=None)
+            eventlog.append(
+                eventlog.commons_stream(commons.slug), "commons.created", actor.name,
+                {"slug": commons.slug, "title": commons.title, "kind": commons.kind,
+                 "licence": commons.licence, "approvals_required": commons.approvals_required},
+            )
+    except IntegrityError:  # a concurrent request took the slug between check and insert
+        raise Conflict(f"slug: '{data.slug}' is taken.", {"slug": ["This slug is taken."]}) from None
+    return commons
+
+
+def _insert(actor: Agent, data: rules.CommonsInput, forked_from: Commons | None) -> Commons:
+    now = clock.now()
+    commons = Commons.objects.create(
+        slug=data.slug, title=data.title, summary=data.summary, description=data.description,
+        kind=data.kind, licence=data.licence, approvals_required=data.approvals_required,
+        forked_from=forked_from, created_by=actor, created_at=now,
+    )
+    Maintainer.objects.create(commons=commons, agent=actor, added_by=actor, added_at=now)
+    eventlog.stream_open(eventlog.commons_stream(commons.slug))
+    return commons
+
+
+def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None = None) -> Commons:
+    """Anyone may fork: the fork copies the parent, records it and cites it upstream."""
+    data = rules.check_commons(
+        slug=slug, title=title or parent.title, summary=parent.summary,
+        description=parent.description, kind=parent.kind, licence=parent.licence,
+        approvals_required=parent.approvals_required,
+    )
+    _slug_free(data.slug)
+    try:
+        with transaction.atomic():
+            fork = _insert(actor, data, forked_from=parent)
+            Citation.objects.create(commons=fork, upstream=parent, created_at=clock.now())
+            eventlog.append(
+                eventlog.commons_stream(fork.slug), "commons.forked", actor.name,
+                {"slug": fork.slug, "title": fork.title, "forked_from": parent.slug},
+            )
+            eventlog.append(
+                eventlog.commons_stream(parent.slug), "commons.fork_created", actor.name,
+                {"fork": fork.slug},
+            )
+    except IntegrityError:
+        raise Conflict(f"slug: '{data.slug}' is taken.", {"slug": ["This slug is taken."]}) from None
+    return fork
+
+
+def maintainer_add(*, actor: Agent, commons: Commons, agent: Agent) -> Maintainer:
+    _require_maintainer(actor, commons, "add maintainers")
+    if agent.is_organisation:
+        raise Invalid.field("username", "Maintainers are persons.")
+    with transaction.atomic():
+        maintainer, created = Maintainer.objects.get_or_create(
+            commons=commons, agent=agent, defaults={"added_by": actor, "added_at": clock.now()}
+        )
+        if not created:
+            raise Conflict(f"{agent.name} already maintains {commons.slug}.")
+        eventlog.append(eventlog.commons_stream(commons.slug), "maintainer.added", actor.name,
+                        {"maintainer": agent.name})
+    return maintainer
+
+
+def contribution_submit(
+    *,
+    actor: Agent,
+    commons: Commons,
+    action: str,
+    quantity: object,
+    unit: str | None = None,
+    description: str,
+    evidence_url: str | None = None,
+    occurred_at: datetime | None = None,
+    stream: str | None = None,
+    organisation: Agent | None = None,
+) -> Contribution:
+    """Anyone contributes, without asking: the contribution is public at once, `submitted`."""
+    now = clock.now()
+    data = contrib.check_contribution(
+        action=action, quantity=quantity, unit=unit, description=description,
+        evidence_url=evidence_url, occurred_at=occurred_at, stream=stream, now=now,
+    )
+    if organisation is not None and not Membership.objects.filter(
+        organisation=organisation, person=actor
+    ).exists():
+        raise Invalid.field("organisation", "You can only contribute on behalf of an organisation you belong to.")
+    with transaction.atomic():
+        contribution = Contribution.objects.create(
+            commons=commons, contributor=actor, organisation=organisation, action=data.action,
+            quantity=data.quantity, unit=data.unit, description=data.description,
+            evidence_url=data.evidence_url, occurred_at=data.occurred_at, stream=data.stream,
+            created_at=now,
+        )
+        eventlog.append(
+            eventlog.commons_stream(commons.slug), "contribution.submitted", actor.name,
+            {
+                "id": contribution.pk, "contributor": actor.name,
+                "organisation": organisation.name if organisation else None,
+                "action": data.action.value, "quantity": _decimal_text(data.quantity),
+                "unit": data.unit, "description": data.description,
+                "evidence_url": data.evidence_url, "occurred_at": data.occurred_at.isoformat(),
+                "stream": data.stream.value,
+            },
+        )
+    return contribution
+
+
+def _locked(contribution: Contribution) -> Contribution:
+    # Lock the row so two maintainers deciding at once are applied one after the other.
+    return Contribution.objects.select_for_update().select_related("commons").get(pk=contribution.pk)
+
+
+def _check_review(actor: Agent, row: Contribution) -> None:
+    contrib.check_review(
+        status=row.status,
+        reviewer_is_maintainer=Maintainer.objects.filter(commons=row.commons, agent=actor).exists(),
+        reviewer_is_contributor=row.contributor_id == actor.pk,
+        already_approved=Approval.objects.filter(contribution=row, maintainer=actor).exists(),
+    )
+
+
+def contribution_accept(*, actor: Agent, contribution: Contribution, note: str = "") -> Contribution:
+    """A maintainer approves; with enough approvals the contribution is accepted and credited."""
+    text = contrib.check_reason(note, required=False)
+    with transaction.atomic():
+        row = _locked(contribution)
+        _check_review(actor, row)
+        now = clock.now()
+        Approval.objects.create(contribution=row, maintainer=actor, note=text, created_at=now)
+        approvals = Approval.objects.filter(contribution=row).count()
+        stream = eventlog.commons_stream(row.commons.slug)
+        eventlog.append(stream, "contribution.approved", actor.name,
+                        {"id": row.pk, "note": text, "approvals": approvals,
+                         "required": row.commons.approvals_required})
+        row.status = contrib.status_after_approval(approvals, row.commons.approvals_required)
+        if row.status == contrib.Status.ACCEPTED:
+            row.decided_at = now
+            row.save(update_fields=["status", "decided_at"])
+            _credit(row)
+            eventlog.append(stream, "contribution.accepted", actor.name,
+                            {"id": row.pk, "contributor": row.contributor.name,
+                             "quantity": _decimal_text(row.quantity), "unit": row.unit})
+    return row
+
+
+def _credit(row: Contribution) -> None:
+    total, _ = ContributorTotal.objects.get_or_create(
+        commons=row.commons, agent_id=row.contributor_id, unit=row.unit
+    )
+    ContributorTotal.objects.filter(pk=total.pk).update(
+        quantity=F("quantity") + row.quantity, count=F("count") + 1
+    )
+
+
+def contribution_reject(*, actor: Agent, contribution: Contribution, reason: str) -> Contribution:
+    text = contrib.check_reason(reason, required=True)
+    with transaction.atomic():
+        row = _locked(contribution)
+        _check_review(actor, row)
+        row.status = contrib.Status.REJECTED
+        row.reason = text
+        row.decided_at = clock.now()
+        row.save(update_fields=["status", "reason", "decided_at"])
+        eventlog.append(eventlog.commons_stream(row.commons.slug), "contribution.rejected",
+                        actor.name, {"id": row.pk, "reason": text})
+    return row
+
+
+def contribution_withdraw(*, actor: Agent, contribution: Contribution) -> Contribution:
+    with transaction.atomic():
+        row = _locked(contribution)
+        contrib.check_withdrawal(status=row.status, actor_is_contributor=row.contributor_id == actor.pk)
+        row.status = contrib.Status.WITHDRAWN
+        row.decided_at = clock.now()
+        row.save(update_fields=["status", "decided_at"])
+        eventlog.append(eventlog.commons_stream(row.commons.slug), "contribution.withdrawn",
+                        actor.name, {"id": row.pk})
+    return row
+
+
+def settings_update(*, actor: Agent, commons: Commons, approvals_required: object) -> Commons:
+    """Change how many maintainer approvals a contribution needs."""
+    _require_maintainer(actor, commons, "change its settings")
+    errors = FieldErrors()
+    approvals = rules.check_approvals(approvals_required, errors)
+    errors.raise_if_any()
+    with transaction.atomic():
+        commons.approvals_required = approvals
+        commons.save(update_fields=["approvals_required"])
+        eventlog.append(eventlog.commons_stream(commons.slug), "commons.settings_changed",
+                        actor.name, {"approvals_required": approvals})
+    return commons

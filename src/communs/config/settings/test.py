@@ -1,0 +1,14 @@
+"""Tests: in-memory SQLite, or the PostgreSQL server named by COMMUNS_TEST_DATABASE."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import database_from_url
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+DATABASES = {
+    "default": database_from_url(os.environ.get("COMMUNS_TEST_DATABASE", "sqlite://:memory:"))
+}
+# Argon2 is deliberately slow; tests need speed, not strength.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,83 @@
+"""Appending to and verifying the public hash-chained log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from communs.domain import hashchain
+
+from . import clock
+from .models import Event, EventStream
+
+INSTANCE_STREAM = "instance"
+
+
+def commons_stream(slug: str) -> str:
+    return f"commons:{slug}"
+
+
+def stream_open(name: str) -> EventStream:
+    """Create a stream's head row; done in the transaction that creates what it logs."""
+    stream, _ = EventStream.objects.get_or_create(name=name)
+    return stream
+
+
+def append(stream: str, kind: str, actor: str, data: dict[str, Any]) -> Event:
+    """Append one event. Call inside the transaction that makes the change it records."""
+    with transaction.atomic():
+        try:
+            head = EventStream.objects.select_for_update().get(name=stream)
+        except EventStream.DoesNotExist:
+            head = stream_open(stream)
+        seq = head.length + 1
+        body = {
+            "stream": stream,
+            "seq": seq,
+            "kind": kind,
+            "actor": actor,
+            "at": clock.now().isoformat(timespec="microseconds"),
+            "data": data,
+        }
+        digest = hashchain.event_hash(head.head_hash, body)
+        event = Event.objects.create(
+            stream=head, seq=seq, body=body, prev_hash=head.head_hash, hash=digest
+        )
+        head.length = seq
+        head.head_hash = digest
+        head.save(update_fields=["length", "head_hash"])
+        return event
+
+
+@dataclass(frozen=True)
+class StreamBreak:
+    stream: str
+    event_id: int
+    seq: int
+    reason: str
+
+
+def _links(stream: str) -> Iterator[hashchain.Link]:
+    rows = (
+        Event.objects.filter(stream_id=stream)
+        .order_by("seq")
+        .values_list("id", "seq", "body", "prev_hash", "hash")
+    )
+    for event_id, seq, body, prev_hash, digest in rows.iterator(chunk_size=2000):
+        yield hashchain.Link(event_id, seq, body, prev_hash, digest)
+
+
+def verify(stream: str | None = None) -> list[StreamBreak]:
+    """Recompute every chain (or one); return the first break of each broken stream."""
+    heads = EventStream.objects.order_by("name")
+    if stream is not None:
+        heads = heads.filter(name=stream)
+    breaks = []
+    for head in heads:
+        found = hashchain.verify(_links(head.name), head_seq=head.length)
+        if found is not None:
+            breaks.append(StreamBreak(head.name, found.event_id, found.seq, found.reason))
+    return breaks

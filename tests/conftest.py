@@ -1,0 +1,71 @@
+"""Fixtures shared by every test that needs the database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from communs.accounts import services as accounts
+from communs.accounts.models import Agent
+from communs.commons import services as commons_services
+from communs.commons.models import Commons
+
+PASSWORD = "a-long-test-passphrase"
+
+
+@pytest.fixture
+def make_person(db: None) -> Callable[..., Agent]:
+    def make(name: str, **kwargs: Any) -> Agent:
+        return accounts.user_create(
+            username=name, email=f"{name}@example.org", password=PASSWORD, **kwargs
+        )
+
+    return make
+
+
+@pytest.fixture
+def alice(make_person: Callable[..., Agent]) -> Agent:
+    """Maintainer of the `seed-library` commons."""
+    return make_person("alice")
+
+
+@pytest.fixture
+def bob(make_person: Callable[..., Agent]) -> Agent:
+    """A contributor with no special role."""
+    return make_person("bob")
+
+
+@pytest.fixture
+def carol(make_person: Callable[..., Agent]) -> Agent:
+    """Maintainer of another commons (`other`)."""
+    return make_person("carol")
+
+
+@pytest.fixture
+def seed_library(alice: Agent) -> Commons:
+    return commons_services.commons_create(
+        actor=alice, slug="seed-library", title="Seed library", summary="Open seeds",
+        kind="knowledge", licence="CC-BY-SA-4.0",
+    )
+
+
+@pytest.fixture
+def other_commons(carol: Agent) -> Commons:
+    return commons_services.commons_create(actor=carol, slug="other", title="Other commons")
+
+
+@pytest.fixture
+def requires_postgres(db: None) -> None:
+    """Tests that only mean something on PostgreSQL (row locks, real concurrency).
+
+    They skip on SQLite, but fail when the PostgreSQL run was asked for, so CI cannot pass
+    with them silently skipped.
+    """
+    if connection.vendor != "postgresql":
+        if os.environ.get("COMMUNS_TEST_DATABASE"):
+            pytest.fail("COMMUNS_TEST_DATABASE is set but the tests are not on PostgreSQL")
+        pytest.skip("needs PostgreSQL: set COMMUNS_TEST_POSTGRES")
