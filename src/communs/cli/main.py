@@ -1,0 +1,158 @@
+"""The `communs` command. Parses arguments, calls one service or selector, prints the result.
+
+Exit status: 0 on success, 1 on a user error (one line on stderr), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+
+DEFAULT_SETTINGS = "communs.config.settings.dev"
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    import django
+
+    django.setup()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    port = args.port or os.environ.get("PORT", "8000")
+    print(f"Communs is serving on http://{args.host}:{port}/  (Ctrl-C stops it)", flush=True)
+    call_command("runserver", f"{args.host}:{port}", use_reloader=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from communs.cli.demo import load_demo
+
+    logins = load_demo()
+    print("Demo community loaded. Log in as any of:")
+    width = max(len(login.username) for login in logins)
+    for login in logins:
+        print(f"  {login.username:<{width}}  password: {login.password}  ({login.role})")
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from communs.accounts.services import user_create
+
+    password = args.password
+    generated = False
+    if password is None:
+        if sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {args.name}: ")
+        else:
+            password = secrets.token_urlsafe(12)
+            generated = True
+    agent = user_create(username=args.name, email=args.email, password=password)
+    print(f"Created user {agent.name}." + (f" Password: {password}" if generated else ""))
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from communs.accounts.selectors import agent_get
+    from communs.accounts.services import token_create
+    from communs.domain.errors import Invalid
+
+    agent = agent_get(args.name)
+    if agent.user is None:
+        raise Invalid.field("name", f"{agent.name} is an organisation; tokens belong to persons.")
+    print(token_create(user=agent.user, label=args.label))
+    return 0
+
+
+def cmd_log_verify(args: argparse.Namespace) -> int:
+    from communs.core import eventlog
+    from communs.core.models import EventStream
+
+    breaks = eventlog.verify(args.stream)
+    if not breaks:
+        streams = EventStream.objects.count() if args.stream is None else 1
+        print(f"OK: {streams} stream(s) verified, every hash matches.")
+        return 0
+    for found in breaks:
+        print(
+            f"BROKEN: stream {found.stream}, event {found.event_id} (seq {found.seq}): "
+            f"{found.reason}",
+            file=sys.stderr,
+        )
+    return 1
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["communs manage", *args.rest])
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="communs", description="Communs: commons-based peer production.")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help_: str,
+                on: argparse._SubParsersAction[argparse.ArgumentParser] = sub) -> argparse.ArgumentParser:
+        p = on.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    serve = command("serve", cmd_serve, "serve the web UI and API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", help="port (default: $PORT or 8000)")
+    command("demo", cmd_demo, "load the demo community (idempotent) and print its logins")
+    migrate = command("migrate", cmd_migrate, "create or update the database tables")
+    migrate.add_argument("-v", "--verbose", action="store_true")
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    create = command("create", cmd_user_create, "create a user account", user)
+    create.add_argument("name")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", help="prompted for (or generated) when omitted")
+
+    token = sub.add_parser("token", help="manage API tokens").add_subparsers(dest="action", required=True)
+    token_create = command("create", cmd_token_create, "print a new API token for a user", token)
+    token_create.add_argument("name")
+    token_create.add_argument("--label", default="cli")
+
+    log = sub.add_parser("log", help="the public event log").add_subparsers(dest="action", required=True)
+    verify = command("verify", cmd_log_verify, "recompute every hash chain; exit 1 on a break", log)
+    verify.add_argument("--stream", help="only this stream, e.g. instance or commons:SLUG")
+
+    manage = command("manage", cmd_manage, "run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    _setup()
+    from communs.domain.errors import DomainError
+
+    try:
+        return int(args.func(args))
+    except DomainError as exc:
+        print(f"communs: {exc.detail}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
