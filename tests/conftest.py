@@ -48,8 +48,12 @@ def carol(make_person: Callable[..., Agent]) -> Agent:
 @pytest.fixture
 def seed_library(alice: Agent) -> Commons:
     return commons_services.commons_create(
-        actor=alice, slug="seed-library", title="Seed library", summary="Open seeds",
-        kind="knowledge", licence="CC-BY-SA-4.0",
+        actor=alice,
+        slug="seed-library",
+        title="Seed library",
+        summary="Open seeds",
+        kind="knowledge",
+        licence="CC-BY-SA-4.0",
     )
 
 

@@ -19,12 +19,17 @@ class Api:
         return self.client.get(f"/api/v1{path}", params, headers=self.headers)
 
     def post(self, path: str, body: Any = None) -> Any:
-        return self.client.post(f"/api/v1{path}", body if body is not None else {},
-                                content_type="application/json", headers=self.headers)
+        return self.client.post(
+            f"/api/v1{path}",
+            body if body is not None else {},
+            content_type="application/json",
+            headers=self.headers,
+        )
 
     def patch(self, path: str, body: Any) -> Any:
-        return self.client.patch(f"/api/v1{path}", body, content_type="application/json",
-                                 headers=self.headers)
+        return self.client.patch(
+            f"/api/v1{path}", body, content_type="application/json", headers=self.headers
+        )
 
 
 def api_for(agent: Agent | None) -> Api:

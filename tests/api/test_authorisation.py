@@ -20,13 +20,26 @@ WORK = {"action": "work", "quantity": "1", "unit": "hour", "description": "Weedi
 
 
 @pytest.fixture
-def world(alice: Agent, bob: Agent, carol: Agent, make_person: Callable[..., Agent],
-          seed_library: Commons, other_commons: Commons) -> dict[str, Any]:
+def world(
+    alice: Agent,
+    bob: Agent,
+    carol: Agent,
+    make_person: Callable[..., Agent],
+    seed_library: Commons,
+    other_commons: Commons,
+) -> dict[str, Any]:
     dave = make_person("dave")
     contribution = services.contribution_submit(actor=dave, commons=seed_library, **WORK)
-    return {"by_role": {"anonymous": None, "contributor": bob, "maintainer": alice,
-                        "other_maintainer": carol},
-            "contribution": contribution, "dave": dave}
+    return {
+        "by_role": {
+            "anonymous": None,
+            "contributor": bob,
+            "maintainer": alice,
+            "other_maintainer": carol,
+        },
+        "contribution": contribution,
+        "dave": dave,
+    }
 
 
 # (operation, expected status per role)
@@ -64,8 +77,9 @@ CASES: dict[str, tuple[Callable[[Api, dict[str, Any]], Any], dict[str, int]]] = 
         {"anonymous": 401, "contributor": 403, "maintainer": 200, "other_maintainer": 403},
     ),
     "create organisation": (
-        lambda api, w: api.post("/organisations", {"slug": "coop", "name": "Co-op",
-                                                   "kind": "worker_coop"}),
+        lambda api, w: api.post(
+            "/organisations", {"slug": "coop", "name": "Co-op", "kind": "worker_coop"}
+        ),
         {"anonymous": 401, "contributor": 201, "maintainer": 201, "other_maintainer": 201},
     ),
 }
@@ -92,16 +106,22 @@ def test_nobody_validates_their_own_contribution(alice: Agent, seed_library: Com
     assert "own" in response.json()["detail"]
 
 
-def test_organisation_members_are_added_by_its_admins(alice: Agent, bob: Agent,
-                                                      carol: Agent) -> None:
-    assert api_for(alice).post("/organisations", {"slug": "coop", "name": "Co-op",
-                                                  "kind": "worker_coop"}).status_code == 201
-    assert api_for(bob).post("/organisations/coop/members",
-                             {"username": "bob"}).status_code == 403
-    assert api_for(alice).post("/organisations/coop/members",
-                               {"username": "bob"}).status_code == 201
-    assert api_for(alice).post("/organisations/coop/members",
-                               {"username": "bob"}).status_code == 409
+def test_organisation_members_are_added_by_its_admins(
+    alice: Agent, bob: Agent, carol: Agent
+) -> None:
+    assert (
+        api_for(alice)
+        .post("/organisations", {"slug": "coop", "name": "Co-op", "kind": "worker_coop"})
+        .status_code
+        == 201
+    )
+    assert api_for(bob).post("/organisations/coop/members", {"username": "bob"}).status_code == 403
+    assert (
+        api_for(alice).post("/organisations/coop/members", {"username": "bob"}).status_code == 201
+    )
+    assert (
+        api_for(alice).post("/organisations/coop/members", {"username": "bob"}).status_code == 409
+    )
     on_behalf = {**WORK, "organisation": "coop"}
     services.commons_create(actor=carol, slug="garden", title="Garden")
     assert api_for(bob).post("/commons/garden/contributions", on_behalf).status_code == 201
@@ -110,9 +130,17 @@ def test_organisation_members_are_added_by_its_admins(alice: Agent, bob: Agent,
 
 def test_reads_are_public(world: dict[str, Any]) -> None:
     anon = Api()
-    for path in ["/commons", "/commons/seed-library", "/commons/seed-library/contributions",
-                 f"/contributions/{world['contribution'].pk}", "/events",
-                 "/events?commons=seed-library", "/events/verify", "/organisations",
-                 "/agents/alice", "/openapi.json"]:
+    for path in [
+        "/commons",
+        "/commons/seed-library",
+        "/commons/seed-library/contributions",
+        f"/contributions/{world['contribution'].pk}",
+        "/events",
+        "/events?commons=seed-library",
+        "/events/verify",
+        "/organisations",
+        "/agents/alice",
+        "/openapi.json",
+    ]:
         assert anon.get(path).status_code == 200, path
     assert anon.client.get("/api/v1/docs").status_code == 200

@@ -18,8 +18,13 @@ GOOD = {"action": "work", "quantity": "2", "unit": "hour", "description": "Sorte
 
 
 def snapshot() -> tuple[int, ...]:
-    return (User.objects.count(), Agent.objects.count(), Commons.objects.count(),
-            Contribution.objects.count(), Event.objects.count())
+    return (
+        User.objects.count(),
+        Agent.objects.count(),
+        Commons.objects.count(),
+        Contribution.objects.count(),
+        Event.objects.count(),
+    )
 
 
 def assert_problem(response: Any, status: int, field: str | None) -> None:
@@ -27,7 +32,8 @@ def assert_problem(response: Any, status: int, field: str | None) -> None:
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == status
-    assert body["title"] and body["detail"]
+    assert body["title"]
+    assert body["detail"]
     if field is not None:
         assert field in body["errors"], body
 
@@ -60,8 +66,9 @@ def assert_problem(response: Any, status: int, field: str | None) -> None:
         ({"organisation": "no-such-org"}, "organisation"),
     ],
 )
-def test_bad_contribution_is_refused_field_by_field(as_bob: Api, seed_library: Commons,
-                                                    change: dict[str, Any], field: str) -> None:
+def test_bad_contribution_is_refused_field_by_field(
+    as_bob: Api, seed_library: Commons, change: dict[str, Any], field: str
+) -> None:
     before = snapshot()
     response = as_bob.post("/commons/seed-library/contributions", {**GOOD, **change})
     assert_problem(response, 422, field)
@@ -75,8 +82,12 @@ def test_contribution_to_a_missing_commons_is_404(as_bob: Api) -> None:
 
 
 def test_malformed_json_is_400(as_bob: Api, seed_library: Commons) -> None:
-    response = as_bob.client.post("/api/v1/commons/seed-library/contributions", "{not json",
-                                  content_type="application/json", headers=as_bob.headers)
+    response = as_bob.client.post(
+        "/api/v1/commons/seed-library/contributions",
+        "{not json",
+        content_type="application/json",
+        headers=as_bob.headers,
+    )
     assert_problem(response, 400, None)
 
 
@@ -105,7 +116,9 @@ def test_duplicate_slug_is_a_conflict(as_alice: Api, as_bob: Api, seed_library: 
     before = snapshot()
     response = as_bob.post("/commons", {"slug": "seed-library", "title": "Again"})
     assert_problem(response, 409, "slug")
-    assert_problem(as_bob.post("/commons/seed-library/forks", {"slug": "seed-library"}), 409, "slug")
+    assert_problem(
+        as_bob.post("/commons/seed-library/forks", {"slug": "seed-library"}), 409, "slug"
+    )
     assert snapshot() == before
 
 
@@ -126,8 +139,9 @@ def test_bad_sign_up_is_refused(body: dict[str, Any], field: str) -> None:
 
 
 def test_taken_username_is_refused(alice: Agent) -> None:
-    response = Api().post("/accounts", {"username": "alice", "email": "x@y.org",
-                                        "password": "long enough pass"})
+    response = Api().post(
+        "/accounts", {"username": "alice", "email": "x@y.org", "password": "long enough pass"}
+    )
     assert_problem(response, 422, "username")
 
 
@@ -162,15 +176,32 @@ def test_review_state_conflicts(as_alice: Api, as_bob: Api, seed_library: Common
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("path", ["/contributions/0", "/contributions/99999999999999999999",
-                                  "/contributions/abc", "/commons/nowhere", "/agents/nobody"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/contributions/0",
+        "/contributions/99999999999999999999",
+        "/contributions/abc",
+        "/commons/nowhere",
+        "/agents/nobody",
+    ],
+)
 def test_missing_things_are_4xx(path: str) -> None:
     response = Api().get(path)
     assert response.status_code in (404, 422)
     assert response["Content-Type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("params", [{"cursor": "abc"}, {"cursor": "-1"}, {"limit": 0},
-                                    {"limit": 100000}, {"status": "lost"}, {"action": "steal"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cursor": "abc"},
+        {"cursor": "-1"},
+        {"limit": 0},
+        {"limit": 100000},
+        {"status": "lost"},
+        {"action": "steal"},
+    ],
+)
 def test_bad_list_parameters_are_422(seed_library: Commons, params: dict[str, Any]) -> None:
     assert_problem(Api().get("/commons/seed-library/contributions", **params), 422, None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from communs.core.models import Event
-
 from tests.api.client import Api
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +12,10 @@ pytestmark = pytest.mark.django_db
 
 def signup_and_token(name: str) -> Api:
     anon = Api()
-    created = anon.post("/accounts", {"username": name, "email": f"{name}@example.org",
-                                      "password": "correct horse battery"})
+    created = anon.post(
+        "/accounts",
+        {"username": name, "email": f"{name}@example.org", "password": "correct horse battery"},
+    )
     assert created.status_code == 201, created.content
     assert created.json()["name"] == name
     token = anon.post("/tokens", {"username": name, "password": "correct horse battery"})
@@ -26,15 +27,30 @@ def test_sign_up_create_contribute_accept_fork_and_verify() -> None:
     ada = signup_and_token("ada")
     ben = signup_and_token("ben")
 
-    created = ada.post("/commons", {"slug": "open-tractor", "title": "Open tractor",
-                                    "kind": "design", "licence": "CERN-OHL-S-2.0"})
+    created = ada.post(
+        "/commons",
+        {
+            "slug": "open-tractor",
+            "title": "Open tractor",
+            "kind": "design",
+            "licence": "CERN-OHL-S-2.0",
+        },
+    )
     assert created.status_code == 201, created.content
     assert created.json()["maintainers"] == ["ada"]
 
-    submitted = ben.post("/commons/open-tractor/contributions", {
-        "action": "work", "quantity": "3.5", "unit": "hour", "description": "Welded the frame",
-        "evidence_url": "https://example.org/photos/frame", "occurred_at": "2026-11-01T10:00:00Z",
-        "stream": "pro_bono"})
+    submitted = ben.post(
+        "/commons/open-tractor/contributions",
+        {
+            "action": "work",
+            "quantity": "3.5",
+            "unit": "hour",
+            "description": "Welded the frame",
+            "evidence_url": "https://example.org/photos/frame",
+            "occurred_at": "2026-11-01T10:00:00Z",
+            "stream": "pro_bono",
+        },
+    )
     assert submitted.status_code == 201, submitted.content
     contribution = submitted.json()
     assert contribution["status"] == "submitted"
@@ -60,7 +76,10 @@ def test_sign_up_create_contribute_accept_fork_and_verify() -> None:
 
     events = Api().get("/events", commons="open-tractor").json()["items"]
     assert [e["kind"] for e in events][:3] == [
-        "commons.fork_created", "contribution.accepted", "contribution.approved"]
+        "commons.fork_created",
+        "contribution.accepted",
+        "contribution.approved",
+    ]
     assert Api().get("/events/verify").json() == {"ok": True, "breaks": []}
 
 
@@ -77,9 +96,10 @@ def test_verify_reports_a_tampered_event(as_alice: Api, seed_library) -> None:
 def test_pagination_walks_every_contribution_once(as_bob: Api, seed_library) -> None:
     ids = []
     for n in range(7):
-        response = as_bob.post("/commons/seed-library/contributions",
-                               {"action": "produce", "quantity": n + 1, "unit": "item",
-                                "description": f"Packet {n}"})
+        response = as_bob.post(
+            "/commons/seed-library/contributions",
+            {"action": "produce", "quantity": n + 1, "unit": "item", "description": f"Packet {n}"},
+        )
         ids.append(response.json()["id"])
     seen: list[int] = []
     cursor = None

@@ -14,15 +14,20 @@ router = Router(tags=["accounts"])
 
 @router.post("/accounts", response={201: AgentOut, **ERRORS})
 def sign_up(request: HttpRequest, payload: SignupIn) -> Status[AgentOut]:
-    agent = services.user_create(username=payload.username, email=payload.email,
-                                 password=payload.password, display_name=payload.display_name)
+    agent = services.user_create(
+        username=payload.username,
+        email=payload.email,
+        password=payload.password,
+        display_name=payload.display_name,
+    )
     return Status(201, AgentOut.of(agent))
 
 
 @router.post("/tokens", response={201: TokenOut, **ERRORS})
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
-    token = services.token_for_credentials(username=payload.username, password=payload.password,
-                                           label=payload.label)
+    token = services.token_for_credentials(
+        username=payload.username, password=payload.password, label=payload.label
+    )
     return Status(201, TokenOut(token=token))
 
 
@@ -48,6 +53,9 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status
 def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> Status[MemberOut]:
     organisation = selectors.organisation_get(slug)
     person = selectors.agent_get(payload.username)
-    membership = services.membership_add(actor=actor(request), organisation=organisation,
-                                         person=person, role=payload.role)
-    return Status(201, MemberOut(organisation=organisation.name, person=person.name, role=membership.role))
+    membership = services.membership_add(
+        actor=actor(request), organisation=organisation, person=person, role=payload.role
+    )
+    return Status(
+        201, MemberOut(organisation=organisation.name, person=person.name, role=membership.role)
+    )

@@ -29,5 +29,10 @@ def list_events(request: HttpRequest, query: Query[EventQuery]) -> EventPage:
 @router.get("/events/verify", response=VerifyOut)
 def verify_events(request: HttpRequest) -> VerifyOut:
     breaks = eventlog.verify()
-    return VerifyOut(ok=not breaks, breaks=[BreakOut(stream=b.stream, event_id=b.event_id,
-                                                     seq=b.seq, reason=b.reason) for b in breaks])
+    return VerifyOut(
+        ok=not breaks,
+        breaks=[
+            BreakOut(stream=b.stream, event_id=b.event_id, seq=b.seq, reason=b.reason)
+            for b in breaks
+        ],
+    )

@@ -11,9 +11,16 @@ from ninja.errors import HttpError, ValidationError
 
 from communs.domain.errors import DomainError
 
-TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden",
-          404: "Not found", 405: "Method not allowed", 409: "Conflict", 422: "Invalid input",
-          429: "Too many requests"}
+TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Invalid input",
+    429: "Too many requests",
+}
 
 
 class Problem(Schema):
@@ -24,8 +31,9 @@ class Problem(Schema):
     errors: dict[str, list[str]] = {}
 
 
-def problem(status: int, detail: str, errors: dict[str, list[str]] | None = None,
-            title: str | None = None) -> HttpResponse:
+def problem(
+    status: int, detail: str, errors: dict[str, list[str]] | None = None, title: str | None = None
+) -> HttpResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or TITLES.get(status, "Error"),
@@ -34,8 +42,9 @@ def problem(status: int, detail: str, errors: dict[str, list[str]] | None = None
     }
     if errors:
         body["errors"] = errors
-    response = HttpResponse(json.dumps(body), status=status,
-                            content_type="application/problem+json")
+    response = HttpResponse(
+        json.dumps(body), status=status, content_type="application/problem+json"
+    )
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="communs"'
     return response
@@ -48,7 +57,8 @@ def _field_name(loc: list[Any]) -> str:
     return parts[0] if parts else "body"
 
 
-def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+def _validation(request: HttpRequest, exc: ValidationError | type[ValidationError]) -> HttpResponse:
+    assert isinstance(exc, ValidationError)  # noqa: S101 - ninja passes the instance
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         errors.setdefault(_field_name(list(error.get("loc", []))), []).append(str(error.get("msg")))
@@ -65,4 +75,4 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, lambda request, exc: problem(404, "No such resource."))
 
 
-ERRORS: dict[int, type[Problem]] = {s: Problem for s in (400, 401, 403, 404, 409, 422)}
+ERRORS: dict[int, type[Problem]] = dict.fromkeys((400, 401, 403, 404, 409, 422), Problem)

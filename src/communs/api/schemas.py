@@ -33,8 +33,12 @@ class AgentOut(Schema):
 
     @staticmethod
     def of(agent: Agent) -> AgentOut:
-        return AgentOut(name=agent.name, display_name=agent.display_name, type=agent.type,
-                        kind=agent.org_kind or None)
+        return AgentOut(
+            name=agent.name,
+            display_name=agent.display_name,
+            type=agent.type,
+            kind=agent.org_kind or None,
+        )
 
 
 class TokenIn(Schema):
@@ -97,11 +101,15 @@ class CommonsOut(Schema):
     @classmethod
     def fields_of(cls, commons: Commons) -> dict[str, Any]:
         return {
-            "slug": commons.slug, "title": commons.title, "summary": commons.summary,
-            "kind": commons.kind, "licence": commons.licence,
+            "slug": commons.slug,
+            "title": commons.title,
+            "summary": commons.summary,
+            "kind": commons.kind,
+            "licence": commons.licence,
             "approvals_required": commons.approvals_required,
             "forked_from": commons.forked_from.slug if commons.forked_from else None,
-            "created_by": commons.created_by.name, "created_at": commons.created_at,
+            "created_by": commons.created_by.name,
+            "created_at": commons.created_at,
         }
 
     @classmethod
@@ -117,8 +125,12 @@ class TotalOut(Schema):
 
     @staticmethod
     def of(total: ContributorTotal) -> TotalOut:
-        return TotalOut(agent=total.agent.name, unit=total.unit,
-                        quantity=decimal_text(total.quantity), count=total.count)
+        return TotalOut(
+            agent=total.agent.name,
+            unit=total.unit,
+            quantity=decimal_text(total.quantity),
+            count=total.count,
+        )
 
 
 class UpstreamOut(Schema):
@@ -178,12 +190,21 @@ class ContributionOut(Schema):
     @staticmethod
     def of(row: Contribution, commons_slug: str | None = None) -> ContributionOut:
         return ContributionOut(
-            id=row.pk, commons=commons_slug or row.commons.slug, contributor=row.contributor.name,
+            id=row.pk,
+            commons=commons_slug or row.commons.slug,
+            contributor=row.contributor.name,
             organisation=row.organisation.name if row.organisation else None,
-            action=row.action, quantity=decimal_text(row.quantity), unit=row.unit,
-            description=row.description, evidence_url=row.evidence_url,
-            occurred_at=row.occurred_at, stream=row.stream, status=row.status, reason=row.reason,
-            created_at=row.created_at, decided_at=row.decided_at,
+            action=row.action,
+            quantity=decimal_text(row.quantity),
+            unit=row.unit,
+            description=row.description,
+            evidence_url=row.evidence_url,
+            occurred_at=row.occurred_at,
+            stream=row.stream,
+            status=row.status,
+            reason=row.reason,
+            created_at=row.created_at,
+            decided_at=row.decided_at,
         )
 
 
@@ -213,9 +234,17 @@ class EventOut(Schema):
 
     @staticmethod
     def of(event: Event) -> EventOut:
-        return EventOut(id=event.pk, stream=event.stream_id, seq=event.seq, kind=event.kind,
-                        actor=event.actor, at=event.at, body=event.body,
-                        prev_hash=event.prev_hash, hash=event.hash)
+        return EventOut(
+            id=event.pk,
+            stream=event.stream_id,
+            seq=event.seq,
+            kind=event.kind,
+            actor=event.actor,
+            at=event.at,
+            body=event.body,
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+        )
 
 
 class EventPage(Schema):

@@ -104,11 +104,17 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="communs", description="Communs: commons-based peer production.")
+    root = argparse.ArgumentParser(
+        prog="communs", description="Communs: commons-based peer production."
+    )
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, func: Callable[[argparse.Namespace], int], help_: str,
-                on: argparse._SubParsersAction[argparse.ArgumentParser] = sub) -> argparse.ArgumentParser:
+    def command(
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_: str,
+        on: argparse._SubParsersAction[argparse.ArgumentParser] = sub,
+    ) -> argparse.ArgumentParser:
         p = on.add_parser(name, help=help_, description=help_)
         p.set_defaults(func=func)
         return p
@@ -126,12 +132,16 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--password", help="prompted for (or generated) when omitted")
 
-    token = sub.add_parser("token", help="manage API tokens").add_subparsers(dest="action", required=True)
+    token = sub.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="action", required=True
+    )
     token_create = command("create", cmd_token_create, "print a new API token for a user", token)
     token_create.add_argument("name")
     token_create.add_argument("--label", default="cli")
 
-    log = sub.add_parser("log", help="the public event log").add_subparsers(dest="action", required=True)
+    log = sub.add_parser("log", help="the public event log").add_subparsers(
+        dest="action", required=True
+    )
     verify = command("verify", cmd_log_verify, "recompute every hash chain; exit 1 on a break", log)
     verify.add_argument("--stream", help="only this stream, e.g. instance or commons:SLUG")
 

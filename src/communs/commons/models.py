@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 
 from communs.accounts.models import Agent
@@ -5,8 +7,8 @@ from communs.domain.commons import MAX_APPROVALS, Kind
 from communs.domain.contributions import ALL_UNITS, Action, Status, Stream
 
 
-def _choices(enum: type[models.TextChoices] | object) -> list[tuple[str, str]]:
-    return [(str(m), str(m)) for m in enum]  # type: ignore[attr-defined]
+def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
+    return [(m.value, m.value) for m in enum]
 
 
 class Commons(models.Model):
@@ -28,7 +30,9 @@ class Commons(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="commons_approvals_range",
-                condition=models.Q(approvals_required__gte=1, approvals_required__lte=MAX_APPROVALS),
+                condition=models.Q(
+                    approvals_required__gte=1, approvals_required__lte=MAX_APPROVALS
+                ),
             ),
         ]
 
@@ -100,10 +104,13 @@ class Contribution(models.Model):
             models.Index(fields=["contributor", "-id"], name="contribution_contributor"),
         ]
         constraints = [
-            models.CheckConstraint(name="contribution_quantity_positive",
-                                   condition=models.Q(quantity__gt=0)),
-            models.CheckConstraint(name="contribution_status_known",
-                                   condition=models.Q(status__in=[str(s) for s in Status])),
+            models.CheckConstraint(
+                name="contribution_quantity_positive", condition=models.Q(quantity__gt=0)
+            ),
+            models.CheckConstraint(
+                name="contribution_status_known",
+                condition=models.Q(status__in=[str(s) for s in Status]),
+            ),
             models.CheckConstraint(
                 name="contribution_rejection_has_reason",
                 condition=~models.Q(status=Status.REJECTED) | ~models.Q(reason=""),
@@ -115,7 +122,9 @@ class Contribution(models.Model):
 
 
 class Approval(models.Model):
-    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="approvals")
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.CASCADE, related_name="approvals"
+    )
     maintainer = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True)
     created_at = models.DateTimeField()

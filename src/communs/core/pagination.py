@@ -1,4 +1,7 @@
-"""Keyset pagination: newest first, a cursor instead of an offset, so page 1,000 costs what page 1 does."""
+"""Keyset pagination: newest first, a cursor instead of an offset.
+
+Page 1,000 costs what page 1 does.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ class Page(Generic[M]):
 
 
 def parse_cursor(cursor: str | None) -> int | None:
-    if cursor in (None, ""):
+    if not cursor:
         return None
     if not cursor.isdigit() or len(cursor) > 19:
         raise Invalid.field("cursor", "This cursor is not one this server gave out.")

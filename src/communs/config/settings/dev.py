@@ -1,4 +1,4 @@
-"""Local development and the demo: DEBUG on, SQLite under var/ unless DATABASE_URL says otherwise."""
+"""Development and the demo: DEBUG on, SQLite under var/ unless DATABASE_URL says otherwise."""
 
 from .base import *  # noqa: F403
 from .base import DATA_DIR
