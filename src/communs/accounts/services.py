@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from communs.core import clock, eventlog
 from communs.domain.commons import OrganisationKind, check_name
@@ -17,7 +17,7 @@ from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid, Not
 
 from .models import Agent, ApiToken, Membership
 
-TOKEN_PREFIX = "cmn_"
+TOKEN_PREFIX = "cmn_"  # noqa: S105 - a public marker, not a secret
 
 
 def token_digest(token: str) -> str:
@@ -29,6 +29,8 @@ def _check_display_name(value: str | None, default: str, errors: FieldErrors) ->
     text = (value or "").strip() or default
     if len(text) > 200:
         errors.add("display_name", "Keep the name under 200 characters.")
+    elif "\x00" in text:  # PostgreSQL cannot store NUL in text
+        errors.add("display_name", "Remove the NUL character.")
     return text
 
 
@@ -44,8 +46,13 @@ def user_create(
     except ValidationError:
         errors.add("email", "Enter a valid email address.")
     name = _check_display_name(display_name, username, errors)
-    if not errors.errors.get("username") and Agent.objects.filter(name=username).exists():
+    if not errors.errors.get("username") and (
+        Agent.objects.filter(name=username).exists()
+        or User.objects.filter(username=username).exists()
+    ):
         errors.add("username", "This name is taken.")
+    if not errors.errors.get("email") and User.objects.filter(email__iexact=email).exists():
+        errors.add("email", "An account already uses this email address.")
     candidate = User(username=username, email=email)
     try:
         password_validation.validate_password(password or "", candidate)
@@ -53,14 +60,24 @@ def user_create(
         for message in exc.messages:
             errors.add("password", message)
     errors.raise_if_any()
-    with transaction.atomic():
-        user = User.objects.create_user(username=username, email=email, password=password)
-        agent = Agent.objects.create(
-            name=username, display_name=name, type=Agent.Type.PERSON, user=user,
-            created_at=clock.now(),
-        )
-        eventlog.append(eventlog.INSTANCE_STREAM, "account.created", username,
-                        {"name": username, "display_name": name})
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, email=email, password=password)
+            agent = Agent.objects.create(
+                name=username,
+                display_name=name,
+                type=Agent.Type.PERSON,
+                user=user,
+                created_at=clock.now(),
+            )
+            eventlog.append(
+                eventlog.INSTANCE_STREAM,
+                "account.created",
+                username,
+                {"name": username, "display_name": name},
+            )
+    except IntegrityError:  # a concurrent sign-up took the name between check and insert
+        raise Invalid.field("username", "This name is taken.") from None
     return agent
 
 
@@ -70,7 +87,10 @@ def token_create(*, user: User, label: str = "api") -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(
-            user=user, label=label, digest=token_digest(token), prefix=token[:10],
+            user=user,
+            label=label,
+            digest=token_digest(token),
+            prefix=token[:10],
             created_at=clock.now(),
         )
         eventlog.append(eventlog.INSTANCE_STREAM, "token.created", user.username, {"label": label})
@@ -84,9 +104,7 @@ def token_for_credentials(*, username: str, password: str, label: str = "api") -
     return token_create(user=user, label=label)
 
 
-def organisation_create(
-    *, actor: Agent, name: str, display_name: str, kind: str
-) -> Agent:
+def organisation_create(*, actor: Agent, name: str, display_name: str, kind: str) -> Agent:
     """Create an organisation; its creator becomes its first admin."""
     errors = FieldErrors()
     name = check_name(name, errors, "slug")
@@ -96,21 +114,33 @@ def organisation_create(
     if not errors.errors.get("slug") and Agent.objects.filter(name=name).exists():
         errors.add("slug", "This name is taken.")
     errors.raise_if_any()
-    with transaction.atomic():
-        now = clock.now()
-        organisation = Agent.objects.create(
-            name=name, display_name=shown, type=Agent.Type.ORGANISATION, org_kind=kind,
-            created_at=now,
-        )
-        Membership.objects.create(
-            organisation=organisation, person=actor, role=Membership.Role.ADMIN, created_at=now
-        )
-        eventlog.append(eventlog.INSTANCE_STREAM, "organisation.created", actor.name,
-                        {"name": name, "display_name": shown, "kind": kind})
+    try:
+        with transaction.atomic():
+            now = clock.now()
+            organisation = Agent.objects.create(
+                name=name,
+                display_name=shown,
+                type=Agent.Type.ORGANISATION,
+                org_kind=kind,
+                created_at=now,
+            )
+            Membership.objects.create(
+                organisation=organisation, person=actor, role=Membership.Role.ADMIN, created_at=now
+            )
+            eventlog.append(
+                eventlog.INSTANCE_STREAM,
+                "organisation.created",
+                actor.name,
+                {"name": name, "display_name": shown, "kind": kind},
+            )
+    except IntegrityError:  # a concurrent request took the name between check and insert
+        raise Invalid.field("slug", "This name is taken.") from None
     return organisation
 
 
-def membership_add(*, actor: Agent, organisation: Agent, person: Agent, role: str = "member") -> Membership:
+def membership_add(
+    *, actor: Agent, organisation: Agent, person: Agent, role: str = "member"
+) -> Membership:
     """An organisation's admin adds a person to it."""
     if role not in Membership.Role.values:
         raise Invalid.field("role", f"Choose one of {', '.join(Membership.Role.values)}.")
@@ -122,11 +152,16 @@ def membership_add(*, actor: Agent, organisation: Agent, person: Agent, role: st
         raise Forbidden("Only an admin of this organisation can add members.")
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
-            organisation=organisation, person=person,
+            organisation=organisation,
+            person=person,
             defaults={"role": role, "created_at": clock.now()},
         )
         if not created:
             raise Conflict(f"{person.name} is already a member of {organisation.name}.")
-        eventlog.append(eventlog.INSTANCE_STREAM, "organisation.member_added", actor.name,
-                        {"organisation": organisation.name, "person": person.name, "role": role})
+        eventlog.append(
+            eventlog.INSTANCE_STREAM,
+            "organisation.member_added",
+            actor.name,
+            {"organisation": organisation.name, "person": person.name, "role": role},
+        )
     return membership

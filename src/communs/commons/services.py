@@ -44,29 +44,50 @@ def commons_create(
 ) -> Commons:
     """Create a commons; its creator becomes its first maintainer."""
     data = rules.check_commons(
-        slug=slug, title=title, summary=summary, description=description, kind=kind,
-        licence=licence, approvals_required=approvals_required,
+        slug=slug,
+        title=title,
+        summary=summary,
+        description=description,
+        kind=kind,
+        licence=licence,
+        approvals_required=approvals_required,
     )
     _slug_free(data.slug)
     try:
         with transaction.atomic():
             commons = _insert(actor, data, forked_from=None)
             eventlog.append(
-                eventlog.commons_stream(commons.slug), "commons.created", actor.name,
-                {"slug": commons.slug, "title": commons.title, "kind": commons.kind,
-                 "licence": commons.licence, "approvals_required": commons.approvals_required},
+                eventlog.commons_stream(commons.slug),
+                "commons.created",
+                actor.name,
+                {
+                    "slug": commons.slug,
+                    "title": commons.title,
+                    "kind": commons.kind,
+                    "licence": commons.licence,
+                    "approvals_required": commons.approvals_required,
+                },
             )
     except IntegrityError:  # a concurrent request took the slug between check and insert
-        raise Conflict(f"slug: '{data.slug}' is taken.", {"slug": ["This slug is taken."]}) from None
+        raise Conflict(
+            f"slug: '{data.slug}' is taken.", {"slug": ["This slug is taken."]}
+        ) from None
     return commons
 
 
 def _insert(actor: Agent, data: rules.CommonsInput, forked_from: Commons | None) -> Commons:
     now = clock.now()
     commons = Commons.objects.create(
-        slug=data.slug, title=data.title, summary=data.summary, description=data.description,
-        kind=data.kind, licence=data.licence, approvals_required=data.approvals_required,
-        forked_from=forked_from, created_by=actor, created_at=now,
+        slug=data.slug,
+        title=data.title,
+        summary=data.summary,
+        description=data.description,
+        kind=data.kind,
+        licence=data.licence,
+        approvals_required=data.approvals_required,
+        forked_from=forked_from,
+        created_by=actor,
+        created_at=now,
     )
     Maintainer.objects.create(commons=commons, agent=actor, added_by=actor, added_at=now)
     eventlog.stream_open(eventlog.commons_stream(commons.slug))
@@ -76,8 +97,12 @@ def _insert(actor: Agent, data: rules.CommonsInput, forked_from: Commons | None)
 def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None = None) -> Commons:
     """Anyone may fork: the fork copies the parent, records it and cites it upstream."""
     data = rules.check_commons(
-        slug=slug, title=title or parent.title, summary=parent.summary,
-        description=parent.description, kind=parent.kind, licence=parent.licence,
+        slug=slug,
+        title=title or parent.title,
+        summary=parent.summary,
+        description=parent.description,
+        kind=parent.kind,
+        licence=parent.licence,
         approvals_required=parent.approvals_required,
     )
     _slug_free(data.slug)
@@ -86,15 +111,21 @@ def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None 
             fork = _insert(actor, data, forked_from=parent)
             Citation.objects.create(commons=fork, upstream=parent, created_at=clock.now())
             eventlog.append(
-                eventlog.commons_stream(fork.slug), "commons.forked", actor.name,
+                eventlog.commons_stream(fork.slug),
+                "commons.forked",
+                actor.name,
                 {"slug": fork.slug, "title": fork.title, "forked_from": parent.slug},
             )
             eventlog.append(
-                eventlog.commons_stream(parent.slug), "commons.fork_created", actor.name,
+                eventlog.commons_stream(parent.slug),
+                "commons.fork_created",
+                actor.name,
                 {"fork": fork.slug},
             )
     except IntegrityError:
-        raise Conflict(f"slug: '{data.slug}' is taken.", {"slug": ["This slug is taken."]}) from None
+        raise Conflict(
+            f"slug: '{data.slug}' is taken.", {"slug": ["This slug is taken."]}
+        ) from None
     return fork
 
 
@@ -108,8 +139,12 @@ def maintainer_add(*, actor: Agent, commons: Commons, agent: Agent) -> Maintaine
         )
         if not created:
             raise Conflict(f"{agent.name} already maintains {commons.slug}.")
-        eventlog.append(eventlog.commons_stream(commons.slug), "maintainer.added", actor.name,
-                        {"maintainer": agent.name})
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "maintainer.added",
+            actor.name,
+            {"maintainer": agent.name},
+        )
     return maintainer
 
 
@@ -129,28 +164,50 @@ def contribution_submit(
     """Anyone contributes, without asking: the contribution is public at once, `submitted`."""
     now = clock.now()
     data = contrib.check_contribution(
-        action=action, quantity=quantity, unit=unit, description=description,
-        evidence_url=evidence_url, occurred_at=occurred_at, stream=stream, now=now,
+        action=action,
+        quantity=quantity,
+        unit=unit,
+        description=description,
+        evidence_url=evidence_url,
+        occurred_at=occurred_at,
+        stream=stream,
+        now=now,
     )
-    if organisation is not None and not Membership.objects.filter(
-        organisation=organisation, person=actor
-    ).exists():
-        raise Invalid.field("organisation", "You can only contribute on behalf of an organisation you belong to.")
+    if (
+        organisation is not None
+        and not Membership.objects.filter(organisation=organisation, person=actor).exists()
+    ):
+        raise Invalid.field(
+            "organisation", "You can only contribute on behalf of an organisation you belong to."
+        )
     with transaction.atomic():
         contribution = Contribution.objects.create(
-            commons=commons, contributor=actor, organisation=organisation, action=data.action,
-            quantity=data.quantity, unit=data.unit, description=data.description,
-            evidence_url=data.evidence_url, occurred_at=data.occurred_at, stream=data.stream,
+            commons=commons,
+            contributor=actor,
+            organisation=organisation,
+            action=data.action,
+            quantity=data.quantity,
+            unit=data.unit,
+            description=data.description,
+            evidence_url=data.evidence_url,
+            occurred_at=data.occurred_at,
+            stream=data.stream,
             created_at=now,
         )
         eventlog.append(
-            eventlog.commons_stream(commons.slug), "contribution.submitted", actor.name,
+            eventlog.commons_stream(commons.slug),
+            "contribution.submitted",
+            actor.name,
             {
-                "id": contribution.pk, "contributor": actor.name,
+                "id": contribution.pk,
+                "contributor": actor.name,
                 "organisation": organisation.name if organisation else None,
-                "action": data.action.value, "quantity": _decimal_text(data.quantity),
-                "unit": data.unit, "description": data.description,
-                "evidence_url": data.evidence_url, "occurred_at": data.occurred_at.isoformat(),
+                "action": data.action.value,
+                "quantity": _decimal_text(data.quantity),
+                "unit": data.unit,
+                "description": data.description,
+                "evidence_url": data.evidence_url,
+                "occurred_at": data.occurred_at.isoformat(),
                 "stream": data.stream.value,
             },
         )
@@ -159,7 +216,11 @@ def contribution_submit(
 
 def _locked(contribution: Contribution) -> Contribution:
     # Lock the row so two maintainers deciding at once are applied one after the other.
-    return Contribution.objects.select_for_update().select_related("commons").get(pk=contribution.pk)
+    return (
+        Contribution.objects.select_for_update(of=("self",))
+        .select_related("commons", "contributor")
+        .get(pk=contribution.pk)
+    )
 
 
 def _check_review(actor: Agent, row: Contribution) -> None:
@@ -171,7 +232,9 @@ def _check_review(actor: Agent, row: Contribution) -> None:
     )
 
 
-def contribution_accept(*, actor: Agent, contribution: Contribution, note: str = "") -> Contribution:
+def contribution_accept(
+    *, actor: Agent, contribution: Contribution, note: str = ""
+) -> Contribution:
     """A maintainer approves; with enough approvals the contribution is accepted and credited."""
     text = contrib.check_reason(note, required=False)
     with transaction.atomic():
@@ -181,17 +244,33 @@ def contribution_accept(*, actor: Agent, contribution: Contribution, note: str =
         Approval.objects.create(contribution=row, maintainer=actor, note=text, created_at=now)
         approvals = Approval.objects.filter(contribution=row).count()
         stream = eventlog.commons_stream(row.commons.slug)
-        eventlog.append(stream, "contribution.approved", actor.name,
-                        {"id": row.pk, "note": text, "approvals": approvals,
-                         "required": row.commons.approvals_required})
+        eventlog.append(
+            stream,
+            "contribution.approved",
+            actor.name,
+            {
+                "id": row.pk,
+                "note": text,
+                "approvals": approvals,
+                "required": row.commons.approvals_required,
+            },
+        )
         row.status = contrib.status_after_approval(approvals, row.commons.approvals_required)
         if row.status == contrib.Status.ACCEPTED:
             row.decided_at = now
             row.save(update_fields=["status", "decided_at"])
             _credit(row)
-            eventlog.append(stream, "contribution.accepted", actor.name,
-                            {"id": row.pk, "contributor": row.contributor.name,
-                             "quantity": _decimal_text(row.quantity), "unit": row.unit})
+            eventlog.append(
+                stream,
+                "contribution.accepted",
+                actor.name,
+                {
+                    "id": row.pk,
+                    "contributor": row.contributor.name,
+                    "quantity": _decimal_text(row.quantity),
+                    "unit": row.unit,
+                },
+            )
     return row
 
 
@@ -213,20 +292,30 @@ def contribution_reject(*, actor: Agent, contribution: Contribution, reason: str
         row.reason = text
         row.decided_at = clock.now()
         row.save(update_fields=["status", "reason", "decided_at"])
-        eventlog.append(eventlog.commons_stream(row.commons.slug), "contribution.rejected",
-                        actor.name, {"id": row.pk, "reason": text})
+        eventlog.append(
+            eventlog.commons_stream(row.commons.slug),
+            "contribution.rejected",
+            actor.name,
+            {"id": row.pk, "reason": text},
+        )
     return row
 
 
 def contribution_withdraw(*, actor: Agent, contribution: Contribution) -> Contribution:
     with transaction.atomic():
         row = _locked(contribution)
-        contrib.check_withdrawal(status=row.status, actor_is_contributor=row.contributor_id == actor.pk)
+        contrib.check_withdrawal(
+            status=row.status, actor_is_contributor=row.contributor_id == actor.pk
+        )
         row.status = contrib.Status.WITHDRAWN
         row.decided_at = clock.now()
         row.save(update_fields=["status", "decided_at"])
-        eventlog.append(eventlog.commons_stream(row.commons.slug), "contribution.withdrawn",
-                        actor.name, {"id": row.pk})
+        eventlog.append(
+            eventlog.commons_stream(row.commons.slug),
+            "contribution.withdrawn",
+            actor.name,
+            {"id": row.pk},
+        )
     return row
 
 
@@ -239,6 +328,10 @@ def settings_update(*, actor: Agent, commons: Commons, approvals_required: objec
     with transaction.atomic():
         commons.approvals_required = approvals
         commons.save(update_fields=["approvals_required"])
-        eventlog.append(eventlog.commons_stream(commons.slug), "commons.settings_changed",
-                        actor.name, {"approvals_required": approvals})
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "commons.settings_changed",
+            actor.name,
+            {"approvals_required": approvals},
+        )
     return commons

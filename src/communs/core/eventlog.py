@@ -26,13 +26,31 @@ def stream_open(name: str) -> EventStream:
     return stream
 
 
+def _refuse_floats(value: Any) -> None:
+    """PostgreSQL's jsonb rewrites some floats (1e100, -0.0), so the stored body would no longer
+    match its hash. Log decimals as strings and counts as ints."""
+    if isinstance(value, float):
+        raise TypeError(f"event data cannot hold a float ({value!r}); log it as a string")
+    if isinstance(value, dict):
+        for item in value.values():
+            _refuse_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_floats(item)
+
+
 def append(stream: str, kind: str, actor: str, data: dict[str, Any]) -> Event:
     """Append one event. Call inside the transaction that makes the change it records."""
-    with transaction.atomic():
+    _refuse_floats(data)
+    # Callers are already in a transaction; no savepoint needed, only atomicity when alone.
+    with transaction.atomic(savepoint=False):
         try:
             head = EventStream.objects.select_for_update().get(name=stream)
         except EventStream.DoesNotExist:
-            head = stream_open(stream)
+            # Another transaction may create the head at the same moment; lock whichever row won,
+            # or two appends would both read length 0 and fork the chain.
+            stream_open(stream)
+            head = EventStream.objects.select_for_update().get(name=stream)
         seq = head.length + 1
         body = {
             "stream": stream,

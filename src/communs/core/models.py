@@ -17,8 +17,9 @@ class EventStream(models.Model):
 class Event(models.Model):
     """One entry of the public log. Everything shown of an event comes from its hashed body."""
 
-    stream = models.ForeignKey(EventStream, on_delete=models.PROTECT, db_column="stream",
-                               related_name="events")
+    stream = models.ForeignKey(
+        EventStream, on_delete=models.PROTECT, db_column="stream", related_name="events"
+    )
     seq = models.PositiveBigIntegerField()
     body = models.JSONField()
     prev_hash = models.CharField(max_length=64)

@@ -9,7 +9,9 @@ from . import eventlog
 from .models import Event, EventStream
 
 
-def event_list(*, stream: str | None = None, cursor: str | None = None, limit: int = 50) -> Page[Event]:
+def event_list(
+    *, stream: str | None = None, cursor: str | None = None, limit: int = 50
+) -> Page[Event]:
     rows = Event.objects.all()
     if stream is not None:
         if not EventStream.objects.filter(name=stream).exists():

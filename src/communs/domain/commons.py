@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 from .errors import FieldErrors
 
@@ -62,7 +63,9 @@ def check_name(name: str, errors: FieldErrors, field: str = "username") -> str:
     value = (name or "").strip()
     if not NAME_RE.fullmatch(value):
         errors.add(
-            field, "Use 1 to 40 lowercase letters, digits, '-' and '_', starting and ending with a letter or digit."
+            field,
+            "Use 1 to 40 lowercase letters, digits, '-' and '_', "
+            "starting and ending with a letter or digit.",
         )
     return value
 
@@ -73,6 +76,8 @@ def check_title(title: str, errors: FieldErrors) -> str:
         errors.add("title", "A title is required.")
     elif len(value) > MAX_TITLE:
         errors.add("title", f"Keep the title under {MAX_TITLE} characters.")
+    elif "\x00" in value:  # PostgreSQL cannot store NUL in text
+        errors.add("title", "Remove the NUL character.")
     return value
 
 
@@ -92,9 +97,13 @@ def check_commons(
     summary = (summary or "").strip()
     if len(summary) > MAX_SUMMARY:
         errors.add("summary", f"Keep the summary under {MAX_SUMMARY} characters.")
+    elif "\x00" in summary:
+        errors.add("summary", "Remove the NUL character.")
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION:
         errors.add("description", f"Keep the description under {MAX_DESCRIPTION} characters.")
+    elif "\x00" in description:
+        errors.add("description", "Remove the NUL character.")
     try:
         commons_kind: Kind | None = Kind(kind)
     except ValueError:
@@ -105,8 +114,10 @@ def check_commons(
         errors.add("licence", "Use a licence identifier such as MIT, CC-BY-SA-4.0 or PPL-1.0.")
     approvals = check_approvals(approvals_required, errors)
     errors.raise_if_any()
-    assert commons_kind is not None  # noqa: S101
-    return CommonsInput(slug, title, summary, description, commons_kind, licence, approvals)
+    # raise_if_any() returned, so the kind parsed.
+    return CommonsInput(
+        slug, title, summary, description, cast(Kind, commons_kind), licence, approvals
+    )
 
 
 def check_approvals(raw: object, errors: FieldErrors) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import cast
 from urllib.parse import urlsplit
 
 from .errors import Conflict, FieldErrors, Forbidden
@@ -92,14 +93,27 @@ def parse_quantity(raw: object, errors: FieldErrors) -> Decimal | None:
     return value
 
 
+def has_nul(text: str) -> bool:
+    """PostgreSQL cannot store NUL in text, so such input is refused before it gets there."""
+    return "\x00" in text
+
+
 def check_url(raw: str, errors: FieldErrors, field: str = "evidence_url") -> str:
     url = raw.strip()
     if not url:
         return ""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        scheme, hostname = parts.scheme, parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        scheme, hostname = "", None
     if len(url) > MAX_URL:
         errors.add(field, f"The address is longer than {MAX_URL} characters.")
-    elif parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+    elif (
+        scheme not in ("http", "https")
+        or not hostname
+        or any(c.isspace() or not c.isprintable() for c in url)
+    ):
         errors.add(field, "Enter a full web address starting with http:// or https://.")
     return url
 
@@ -131,6 +145,8 @@ def check_contribution(
         errors.add("description", "Describe what you contributed.")
     elif len(text) > MAX_DESCRIPTION:
         errors.add("description", f"Keep the description under {MAX_DESCRIPTION} characters.")
+    elif has_nul(text):
+        errors.add("description", "Remove the NUL character from the description.")
     url = check_url(evidence_url or "", errors)
     when = occurred_at or now
     if when.tzinfo is None:
@@ -145,12 +161,25 @@ def check_contribution(
         value_stream = None
         errors.add("stream", f"Unknown value stream; choose one of {', '.join(Stream)}.")
     errors.raise_if_any()
-    assert act is not None and qty is not None and value_stream is not None  # noqa: S101
-    return ContributionInput(act, qty, chosen_unit, text, url, when, value_stream)
+    # raise_if_any() returned, so every field parsed.
+    return ContributionInput(
+        cast(Action, act),
+        cast(Decimal, qty),
+        chosen_unit,
+        text,
+        url,
+        when,
+        cast(Stream, value_stream),
+    )
 
 
-def check_review(*, status: str, reviewer_is_maintainer: bool, reviewer_is_contributor: bool,
-                 already_approved: bool) -> None:
+def check_review(
+    *,
+    status: str,
+    reviewer_is_maintainer: bool,
+    reviewer_is_contributor: bool,
+    already_approved: bool,
+) -> None:
     """May this person accept or reject this contribution now? Raise if not."""
     if not reviewer_is_maintainer:
         raise Forbidden("Only maintainers of this commons validate its contributions.")
@@ -181,5 +210,7 @@ def check_reason(reason: str | None, *, required: bool) -> str:
         errors.add(field, "Say why: a rejection always carries a reason.")
     elif len(text) > MAX_DESCRIPTION:
         errors.add(field, f"Keep it under {MAX_DESCRIPTION} characters.")
+    elif has_nul(text):
+        errors.add(field, "Remove the NUL character.")
     errors.raise_if_any()
     return text

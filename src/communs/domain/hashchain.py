@@ -71,5 +71,7 @@ def verify(links: Iterable[Link], *, head_seq: int | None = None) -> Break | Non
         last = link
     if head_seq is not None and head_seq != expected_seq - 1:
         where = last.id if last else 0
-        return Break(where, expected_seq - 1, f"stream head says {head_seq} events, found {expected_seq - 1}")
+        return Break(
+            where, expected_seq - 1, f"stream head says {head_seq} events, found {expected_seq - 1}"
+        )
     return None

@@ -5,34 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='EventStream',
+            name="EventStream",
             fields=[
-                ('name', models.CharField(max_length=80, primary_key=True, serialize=False)),
-                ('length', models.PositiveBigIntegerField(default=0)),
-                ('head_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("name", models.CharField(max_length=80, primary_key=True, serialize=False)),
+                ("length", models.PositiveBigIntegerField(default=0)),
+                (
+                    "head_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField()),
-                ('body', models.JSONField()),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('stream', models.ForeignKey(db_column='stream', on_delete=django.db.models.deletion.PROTECT, related_name='events', to='core.eventstream')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField()),
+                ("body", models.JSONField()),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "stream",
+                    models.ForeignKey(
+                        db_column="stream",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="core.eventstream",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['stream', '-id'], name='event_stream_recent')],
-                'constraints': [models.UniqueConstraint(fields=('stream', 'seq'), name='event_stream_seq_unique')],
+                "indexes": [models.Index(fields=["stream", "-id"], name="event_stream_recent")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("stream", "seq"), name="event_stream_seq_unique"
+                    )
+                ],
             },
         ),
     ]

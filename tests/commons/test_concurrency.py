@@ -1,0 +1,132 @@
+"""Races that only a real multi-connection database can show (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from communs.accounts import services as accounts
+from communs.accounts.models import Agent
+from communs.commons import selectors, services
+from communs.commons.models import Approval, Commons, Contribution, ContributorTotal
+from communs.core import eventlog
+from communs.domain.errors import DomainError
+
+
+def bind(function: Callable[..., object], **kwargs: object) -> Callable[[], object]:
+    return lambda: function(**kwargs)
+
+
+def race(calls: list[Callable[[], object]]) -> list[object]:
+    """Start every call at once, each on its own connection; return results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = calls[i]()
+        except BaseException as exc:  # collected and checked by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def errors(results: list[object]) -> list[BaseException]:
+    return [r for r in results if isinstance(r, BaseException)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_maintainers_accepting_at_once_credit_once(
+    requires_postgres: None, alice: Agent, bob: Agent, carol: Agent, seed_library: Commons
+) -> None:
+    services.maintainer_add(actor=alice, commons=seed_library, agent=carol)
+    row = services.contribution_submit(
+        actor=bob, commons=seed_library, action="work", quantity="2", description="weeding"
+    )
+    results = race(
+        [
+            lambda: services.contribution_accept(actor=alice, contribution=row),
+            lambda: services.contribution_accept(actor=carol, contribution=row),
+        ]
+    )
+    failed = errors(results)
+    assert len(failed) == 1
+    assert type(failed[0]).__name__ == "Conflict"
+    assert Contribution.objects.get(pk=row.pk).status == "accepted"
+    assert Approval.objects.filter(contribution=row).count() == 1
+    total = ContributorTotal.objects.get()
+    assert (total.quantity, total.count) == (Decimal(2), 1)
+    assert [(t.agent.name, t.count) for t in selectors.totals(seed_library)] == [("bob", 1)]
+    assert eventlog.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_slug_created_at_once_gives_one_commons_and_conflicts(
+    requires_postgres: None, make_person: Callable[..., Agent]
+) -> None:
+    people = [make_person(f"p{i}") for i in range(4)]
+    results = race(
+        [bind(services.commons_create, actor=p, slug="contested", title="Mine") for p in people]
+    )
+    failed = errors(results)
+    assert len(failed) == 3
+    assert all(isinstance(e, DomainError) and e.status == 409 for e in failed), failed
+    assert Commons.objects.filter(slug="contested").count() == 1
+    assert eventlog.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_username_signed_up_at_once_gives_one_account(requires_postgres: None) -> None:
+    results = race(
+        [
+            bind(
+                accounts.user_create,
+                username="same",
+                email=f"same{i}@example.org",
+                password="a-long-passphrase",
+            )
+            for i in range(4)
+        ]
+    )
+    failed = errors(results)
+    assert len(failed) == 3
+    assert all(isinstance(e, DomainError) and e.status == 422 for e in failed), failed
+    assert Agent.objects.filter(name="same").count() == 1
+    assert eventlog.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_organisation_name_created_at_once_gives_one_organisation(
+    requires_postgres: None, make_person: Callable[..., Agent]
+) -> None:
+    people = [make_person(f"p{i}") for i in range(4)]
+    results = race(
+        [
+            bind(
+                accounts.organisation_create,
+                actor=p,
+                name="coop",
+                display_name="Coop",
+                kind="cooperative",
+            )
+            for p in people
+        ]
+    )
+    failed = errors(results)
+    assert len(failed) == 3
+    assert all(isinstance(e, DomainError) and e.status == 422 for e in failed), failed
+    assert Agent.objects.filter(name="coop").count() == 1
+    assert eventlog.verify() == []
