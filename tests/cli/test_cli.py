@@ -14,8 +14,20 @@ pytestmark = pytest.mark.django_db
 
 
 def test_user_and_token_create(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["user", "create", "zoe", "--email", "zoe@example.org",
-                 "--password", "a long enough passphrase"]) == 0
+    assert (
+        main(
+            [
+                "user",
+                "create",
+                "zoe",
+                "--email",
+                "zoe@example.org",
+                "--password",
+                "a long enough passphrase",
+            ]
+        )
+        == 0
+    )
     assert "Created user zoe" in capsys.readouterr().out
     assert main(["token", "create", "zoe"]) == 0
     token = capsys.readouterr().out.strip()
@@ -31,8 +43,20 @@ def test_user_create_without_password_generates_one(capsys: pytest.CaptureFixtur
 
 
 def test_user_errors_exit_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["user", "create", "Bad Name", "--email", "x@example.org",
-                 "--password", "a long enough passphrase"]) == 1
+    assert (
+        main(
+            [
+                "user",
+                "create",
+                "Bad Name",
+                "--email",
+                "x@example.org",
+                "--password",
+                "a long enough passphrase",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert err.startswith("communs: username:")
     assert err.count("\n") == 1
@@ -59,7 +83,9 @@ def test_log_verify_passes_then_names_the_tampered_event(
     assert main(["log", "verify"]) == 0
     assert capsys.readouterr().out.startswith("OK")
 
-    submitted = Event.objects.get(stream_id="commons:seed-library", body__kind="contribution.submitted")
+    submitted = Event.objects.get(
+        stream_id="commons:seed-library", body__kind="contribution.submitted"
+    )
     body = dict(submitted.body)
     body["data"] = {**body["data"], "quantity": "400"}
     Event.objects.filter(pk=submitted.pk).update(body=body)

@@ -18,7 +18,10 @@ class Agent(models.Model):
         max_length=20, blank=True, choices=[(k.value, k.value) for k in OrganisationKind]
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="agent",
     )
     created_at = models.DateTimeField()
@@ -64,8 +67,9 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A bearer token. Only its SHA-256 digest is stored; the token is shown once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     label = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)

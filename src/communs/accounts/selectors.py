@@ -58,3 +58,8 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.user.is_active:
         return None
     return row.user
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    """A user's own API tokens (prefix and label only; the secret is never stored)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")

@@ -92,7 +92,9 @@ class Contribution(models.Model):
     evidence_url = models.URLField(max_length=500, blank=True)
     occurred_at = models.DateTimeField()
     stream = models.CharField(max_length=20, choices=_choices(Stream))
-    status = models.CharField(max_length=12, choices=_choices(Status), default=Status.SUBMITTED)
+    status = models.CharField(
+        max_length=12, choices=_choices(Status), default=Status.SUBMITTED.value
+    )
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -113,7 +115,7 @@ class Contribution(models.Model):
             ),
             models.CheckConstraint(
                 name="contribution_rejection_has_reason",
-                condition=~models.Q(status=Status.REJECTED) | ~models.Q(reason=""),
+                condition=~models.Q(status=Status.REJECTED.value) | ~models.Q(reason=""),
             ),
         ]
 

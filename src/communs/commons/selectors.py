@@ -12,7 +12,7 @@ from communs.core.pagination import Page, keyset_page
 from communs.domain.contributions import Action, Status
 from communs.domain.errors import Invalid, NotFound
 
-from .models import Citation, Commons, Contribution, ContributorTotal, Maintainer
+from .models import Approval, Citation, Commons, Contribution, ContributorTotal, Maintainer
 
 MAX_LINEAGE = 20
 
@@ -47,7 +47,8 @@ def is_maintainer(agent: Agent | None, commons: Commons) -> bool:
 def totals(commons: Commons, *, limit: int = 50) -> list[ContributorTotal]:
     """Credited contributors of a commons, most contributions first."""
     return list(
-        commons.totals.select_related("agent").filter(count__gt=0)
+        commons.totals.select_related("agent")
+        .filter(count__gt=0)
         .order_by("-count", "agent__name", "unit")[:limit]
     )
 
@@ -60,7 +61,8 @@ def lineage(commons: Commons) -> list[Commons]:
         chain.append(current)
         current = (
             Commons.objects.select_related("forked_from").get(pk=current.pk).forked_from
-            if current.forked_from_id else None
+            if current.forked_from_id
+            else None
         )
     return chain
 
@@ -86,7 +88,9 @@ def upstreams(commons: Commons) -> QuerySet[Citation]:
 
 def contribution_get(pk: int) -> Contribution:
     try:
-        return Contribution.objects.select_related("commons", "contributor", "organisation").get(pk=pk)
+        return Contribution.objects.select_related("commons", "contributor", "organisation").get(
+            pk=pk
+        )
     except (Contribution.DoesNotExist, ValueError, OverflowError):
         raise NotFound(f"No contribution has id {pk}.") from None
 
@@ -119,9 +123,7 @@ def review_queue(reviewer: Agent, *, limit: int = 100) -> list[Contribution]:
     """Submitted contributions this person may validate: in commons they maintain, not their
     own, not already approved by them. Oldest first, so nothing waits forever."""
     return list(
-        Contribution.objects.filter(
-            status=Status.SUBMITTED, commons__maintainers__agent=reviewer
-        )
+        Contribution.objects.filter(status=Status.SUBMITTED, commons__maintainers__agent=reviewer)
         .exclude(contributor=reviewer)
         .exclude(approvals__maintainer=reviewer)
         .select_related("commons", "contributor", "organisation")
@@ -135,4 +137,31 @@ def can_review(agent: Agent | None, contribution: Contribution) -> bool:
         and contribution.status == Status.SUBMITTED
         and contribution.contributor_id != agent.pk
         and is_maintainer(agent, contribution.commons)
+    )
+
+
+def approvals_of(contribution: Contribution) -> QuerySet[Approval]:
+    """The maintainers who approved a contribution so far, oldest first."""
+    return contribution.approvals.select_related("maintainer").order_by("created_at", "pk")
+
+
+def contributions_by(
+    agent: Agent, *, cursor: str | None = None, limit: int = 50
+) -> Page[Contribution]:
+    """A person's contributions, or those made on behalf of an organisation, newest first."""
+    rows = Contribution.objects.filter(Q(contributor=agent) | Q(organisation=agent))
+    rows = rows.select_related("commons", "contributor", "organisation")
+    return keyset_page(rows, cursor=cursor, limit=limit)
+
+
+def maintained_by(agent: Agent) -> QuerySet[Commons]:
+    """The commons a person maintains, by title."""
+    return Commons.objects.filter(maintainers__agent=agent).order_by("title", "slug")
+
+
+def can_withdraw(agent: Agent | None, contribution: Contribution) -> bool:
+    return (
+        agent is not None
+        and contribution.status == Status.SUBMITTED
+        and contribution.contributor_id == agent.pk
     )

@@ -1,4 +1,32 @@
-from django.urls import path
+from django.contrib.auth.views import LogoutView
+from django.urls import URLPattern, path
+
+from . import views
 
 app_name = "web"
-urlpatterns: list[object] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", views.LoginPage.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/tokens/", views.tokens, name="tokens"),
+    path("commons/new/", views.commons_create, name="commons_create"),
+    path("commons/<str:slug>/", views.commons_detail, name="commons_detail"),
+    path("commons/<str:slug>/contribute/", views.contribute, name="contribute"),
+    path("commons/<str:slug>/fork/", views.fork, name="fork"),
+    path("commons/<str:slug>/maintainers/", views.maintainer_add, name="maintainer_add"),
+    path("commons/<str:slug>/settings/", views.commons_settings, name="settings"),
+    path("commons/<str:slug>/events/", views.commons_events, name="commons_events"),
+    path("events/", views.events, name="events"),
+    path("events/verify/", views.events_verify, name="events_verify"),
+    path("contributions/<int:pk>/", views.contribution_detail, name="contribution_detail"),
+    path("contributions/<int:pk>/accept/", views.contribution_accept, name="contribution_accept"),
+    path("contributions/<int:pk>/reject/", views.contribution_reject, name="contribution_reject"),
+    path(
+        "contributions/<int:pk>/withdraw/",
+        views.contribution_withdraw,
+        name="contribution_withdraw",
+    ),
+    path("review/", views.review_queue, name="review_queue"),
+    path("agents/<str:name>/", views.agent_detail, name="agent_detail"),
+]
