@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
@@ -14,6 +16,17 @@ from communs.accounts import services as accounts
 from communs.commons import services as commons_services
 
 MAX_EXAMPLES = 20
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection():  # type: ignore[no-untyped-def]
+    """The WSGI handler closes "old" connections around each request, which would close the
+    test's transaction on PostgreSQL; Django's own test client disconnects it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
