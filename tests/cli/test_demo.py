@@ -96,7 +96,7 @@ def test_the_fork_lists_its_parent_and_credits_its_contributors() -> None:
     assert selectors.lineage(fork) == [parent]
     assert [c.upstream for c in selectors.upstreams(fork)] == [parent]
     (ancestor,) = selectors.credited_ancestors(fork)
-    credited = {total.agent.name for total in ancestor.totals}
+    credited = {credit.agent.name for credit in ancestor.credits}
     accepted_in_parent = set(
         Contribution.objects.filter(commons=parent, status=Status.ACCEPTED).values_list(
             "contributor__name", flat=True

@@ -183,9 +183,9 @@ def test_fork_records_its_parent_copies_it_and_cites_it(busy_parent: Commons, ca
 
     [ancestor] = selectors.credited_ancestors(fork)
     assert ancestor.commons == busy_parent
-    assert [(t.agent.name, t.unit, t.quantity, t.count) for t in ancestor.totals] == [
-        ("bob", "hour", Decimal(3), 1)
-    ]
+    assert [
+        (t.agent.name, t.unit, t.quantity, t.count) for c in ancestor.credits for t in c.totals
+    ] == [("bob", "hour", Decimal(3), 1)]
     # The fork's own totals start empty: the parent's work is credited, not copied.
     assert selectors.totals(fork) == []
     assert eventlog.verify() == []
@@ -669,3 +669,30 @@ def test_each_stream_keeps_its_own_chain(
     assert Maintainer.objects.count() == 2
     assert Citation.objects.count() == 0
     assert eventlog.verify() == []
+
+
+def test_credits_group_each_persons_units_and_rank_by_contributions(
+    alice: Agent, bob: Agent, make_person: Callable[..., Agent], seed_library: Commons
+) -> None:
+    dora = make_person("dora")
+    for actor, action, quantity, unit in [
+        (bob, "work", "2", "hour"),
+        (bob, "work", "1.5", "hour"),
+        (bob, "produce", "3", "page"),
+        (dora, "work", "8", "hour"),
+    ]:
+        contribution = services.contribution_submit(
+            actor=actor,
+            commons=seed_library,
+            action=action,
+            quantity=quantity,
+            unit=unit,
+            description="Seed work",
+        )
+        services.contribution_accept(actor=alice, contribution=contribution)
+    credits = selectors.credits(seed_library)
+    assert [(c.agent.name, c.count) for c in credits] == [("bob", 3), ("dora", 1)]
+    assert [(t.unit, t.quantity) for t in credits[0].totals] == [
+        ("hour", Decimal("3.5")),
+        ("page", Decimal(3)),
+    ]

@@ -65,7 +65,7 @@ def test_fork_page_with_credited_ancestors(data, login_as, django_assert_max_num
     with django_assert_max_num_queries(FORK_PAGE):
         response = login_as(None).get(url)
     assert response.status_code == 200
-    assert response.context["ancestors"][0].totals
+    assert response.context["ancestors"][0].credits
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,10 @@ def _detail(commons: Commons) -> CommonsDetailOut:
         ],
         totals=[TotalOut.of(t) for t in selectors.totals(commons)],
         credited_ancestors=[
-            AncestorOut(slug=a.commons.slug, totals=[TotalOut.of(t) for t in a.totals])
+            AncestorOut(
+                slug=a.commons.slug,
+                totals=[TotalOut.of(t) for credit in a.credits for t in credit.totals],
+            )
             for a in selectors.credited_ancestors(commons)
         ],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from communs.accounts.models import Agent
 from communs.core.pagination import Page, keyset_page
@@ -68,14 +68,41 @@ def lineage(commons: Commons) -> list[Commons]:
 
 
 @dataclass(frozen=True)
+class Credit:
+    """One person's accepted work in a commons, all units together."""
+
+    agent: Agent
+    totals: list[ContributorTotal]
+    count: int
+
+
+def credits(commons: Commons, *, limit: int = 50) -> list[Credit]:
+    """Credited contributors, most accepted contributions first: two queries, whatever the size."""
+    top = list(
+        commons.totals.filter(count__gt=0)
+        .values("agent")
+        .annotate(n=Sum("count"))
+        .order_by("-n", "agent")[:limit]
+    )
+    rows: dict[int, list[ContributorTotal]] = {row["agent"]: [] for row in top}
+    for total in (
+        commons.totals.select_related("agent")
+        .filter(agent__in=list(rows), count__gt=0)
+        .order_by("-count", "unit")
+    ):
+        rows[total.agent_id].append(total)
+    return [Credit(rows[r["agent"]][0].agent, rows[r["agent"]], r["n"]) for r in top]
+
+
+@dataclass(frozen=True)
 class Ancestor:
     commons: Commons
-    totals: list[ContributorTotal]
+    credits: list[Credit]
 
 
 def credited_ancestors(commons: Commons, *, limit: int = 20) -> list[Ancestor]:
     """The contributors of every commons this one descends from, credited on the fork's page."""
-    return [Ancestor(parent, totals(parent, limit=limit)) for parent in lineage(commons)]
+    return [Ancestor(parent, credits(parent, limit=limit)) for parent in lineage(commons)]
 
 
 def forks(commons: Commons) -> QuerySet[Commons]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from communs.accounts.models import Agent
@@ -47,7 +47,7 @@ UNIT_LABELS: dict[str, Any] = {
     "citation": _("citation"),
     "commit": _("commit"),
     "day": _("day"),
-    "design": _("design (unit)"),
+    "design": pgettext_lazy("unit", "design"),
     "file": _("file"),
     "hour": _("hour"),
     "item": _("item"),
@@ -55,7 +55,7 @@ UNIT_LABELS: dict[str, Any] = {
     "line": _("line"),
     "page": _("page"),
     "session": _("session"),
-    "use": _("use (unit)"),
+    "use": pgettext_lazy("unit", "use"),
 }
 ORGANISATION_KIND_LABELS: dict[str, Any] = {
     OrganisationKind.WORKER_COOP: _("worker cooperative"),
@@ -66,13 +66,15 @@ ORGANISATION_KIND_LABELS: dict[str, Any] = {
     OrganisationKind.SOLE_TRADER: _("sole trader"),
     OrganisationKind.INFORMAL_GROUP: _("informal group"),
 }
-LABELS: dict[str, Any] = {
-    **ORGANISATION_KIND_LABELS,
-    **KIND_LABELS,
-    **ACTION_LABELS,
-    **STREAM_LABELS,
-    **STATUS_LABELS,
-    **UNIT_LABELS,
+# Codes can mean different things by category ("use" is an action and a unit), so labels are
+# looked up per category.
+LABELS: dict[str, dict[str, Any]] = {
+    "org_kind": ORGANISATION_KIND_LABELS,
+    "kind": KIND_LABELS,
+    "action": ACTION_LABELS,
+    "stream": STREAM_LABELS,
+    "status": STATUS_LABELS,
+    "unit": UNIT_LABELS,
 }
 
 

@@ -244,7 +244,7 @@ def commons_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "viewer": viewer,
         "is_maintainer": is_maintainer,
         "maintainers": selectors.maintainers(commons),
-        "totals": selectors.totals(commons),
+        "credits": selectors.credits(commons),
         "filters": filters,
         "page": page,
         "older": older,

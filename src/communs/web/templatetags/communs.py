@@ -15,9 +15,9 @@ register = template.Library()
 
 
 @register.filter
-def label(code: object) -> Any:
-    """The translated label of an action, unit, status, stream or kind code."""
-    return LABELS.get(str(code), code)
+def label(code: object, category: str) -> Any:
+    """The translated label of a code: `{{ c.unit|label:"unit" }}`."""
+    return LABELS[category].get(str(code), code)
 
 
 @register.filter
