@@ -69,6 +69,7 @@ class Tally:
     count: int
     scope: Scope
     per_row: bool = False
+    window_days: int | None = None  # for Scope.WINDOW: the look-back it was counted over
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,16 @@ def scopes_needed(equation: Equation) -> set[Scope]:
         for rule in bucket.rules:
             needed.add(_scope(bucket, rule))
     return needed
+
+
+def queries_needed(equation: Equation) -> set[tuple[Scope, int | None]]:
+    """The (scope, look-back window) pairs the equation's rules need tallies for."""
+    return {
+        (scope, bucket.window_days if scope == Scope.WINDOW else None)
+        for bucket in equation.buckets
+        for rule in bucket.rules
+        for scope in [_scope(bucket, rule)]
+    }
 
 
 def row_actions(equation: Equation) -> set[str]:
@@ -156,6 +167,8 @@ def _values(
     for tally in tallies:
         rule = bucket.rule_for(tally.action, tally.unit)
         if rule is None or tally.scope != _scope(bucket, rule):
+            continue
+        if tally.scope == Scope.WINDOW and tally.window_days not in (None, bucket.window_days):
             continue
         if tally.per_row:
             each = rule.value.evaluate({**equation.rates, "quantity": tally.quantity})

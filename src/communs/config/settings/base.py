@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "communs.core",
     "communs.accounts",
     "communs.commons",
+    "communs.ledger",
     "communs.web",
 ]
 

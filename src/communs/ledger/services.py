@@ -1,0 +1,524 @@
+"""Writes to the open value ledger. Every change posts balanced entries and logs an event."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from communs.accounts.models import Agent
+from communs.commons.models import Commons, Maintainer
+from communs.core import clock, eventlog
+from communs.domain import distribution as dist
+from communs.domain import equations, money
+from communs.domain.contributions import MAX_DESCRIPTION, check_reason, check_url
+from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid
+
+from . import selectors
+from .models import (
+    Distribution,
+    EquationVersion,
+    Expense,
+    Income,
+    Posting,
+    Transaction,
+    Treasurer,
+)
+
+MAX_MEMO = 500
+
+
+def _require_treasurer(actor: Agent, commons: Commons) -> None:
+    if not selectors.is_treasurer(actor, commons):
+        raise Forbidden(f"Only treasurers of {commons.slug} can do this.")
+
+
+def _lock_treasury(commons: Commons) -> None:
+    # Every treasury change of a commons goes through its row lock, so balance checks and the
+    # postings that follow them cannot interleave with another request's.
+    Commons.objects.select_for_update().filter(pk=commons.pk).values_list("pk").first()
+
+
+def _post(txn: Transaction, postings: Sequence[Posting]) -> None:
+    totals: dict[str, int] = {}
+    for posting in postings:
+        posting.transaction = txn
+        totals[posting.currency] = totals.get(posting.currency, 0) + posting.amount
+    if any(totals.values()):
+        raise AssertionError(f"unbalanced transaction {totals}")  # a bug, never user input
+    Posting.objects.bulk_create(postings, batch_size=2000)
+
+
+def _log(commons: Commons, kind: str, actor: Agent, data: dict[str, Any]) -> None:
+    eventlog.append(eventlog.commons_stream(commons.slug), kind, actor.name, data)
+
+
+def _text(raw: str | None, field: str, limit: int, *, required: bool = False) -> str:
+    text = (raw or "").strip()
+    if required and not text:
+        raise Invalid.field(field, "This is required.")
+    if len(text) > limit or "\x00" in text:
+        raise Invalid.field(field, f"Keep it under {limit} characters, without NUL.")
+    return text
+
+
+def treasurer_add(*, actor: Agent, commons: Commons, agent: Agent) -> Treasurer:
+    """Maintainers name another treasurer: a person, or an organisation such as the
+    for-benefit association that runs the commons' infrastructure."""
+    if not Maintainer.objects.filter(commons=commons, agent=actor).exists():
+        raise Forbidden(f"Only maintainers of {commons.slug} can name treasurers.")
+    with transaction.atomic():
+        row, created = Treasurer.objects.get_or_create(
+            commons=commons, agent=agent, defaults={"added_by": actor, "added_at": clock.now()}
+        )
+        if not created:
+            raise Conflict(f"{agent.name} is already a treasurer of {commons.slug}.")
+        _log(commons, "treasurer.added", actor, {"treasurer": agent.name})
+    return row
+
+
+def income_record(
+    *,
+    actor: Agent,
+    commons: Commons,
+    kind: str,
+    amount: object,
+    currency: object,
+    payer: Agent | None = None,
+    payer_name: str = "",
+    memo: str = "",
+    received_at: datetime | None = None,
+) -> Income:
+    """A treasurer records money received into the commons' treasury."""
+    _require_treasurer(actor, commons)
+    errors = FieldErrors()
+    if kind not in set(Income.Kind.values) - {Income.Kind.UPSTREAM}:
+        kinds = ", ".join(k for k in Income.Kind.values if k != Income.Kind.UPSTREAM)
+        errors.add("kind", f"Use one of {kinds}.")
+    errors.raise_if_any()
+    code = money.check_currency(currency)
+    minor = money.parse_amount(amount, code)
+    memo = _text(memo, "memo", MAX_MEMO)
+    payer_name = _text(payer_name, "from", 200)
+    now = clock.now()
+    when = received_at or now
+    if when.tzinfo is None or when > now:
+        raise Invalid.field("received_at", "Give a past date and time with a time zone.")
+    with transaction.atomic():
+        txn = Transaction.objects.create(
+            commons=commons,
+            kind=Transaction.Kind.INCOME,
+            memo=memo,
+            created_by=actor,
+            created_at=now,
+        )
+        _post(
+            txn,
+            [
+                Posting(
+                    account=Posting.Account.EXTERNAL, agent=payer, amount=-minor, currency=code
+                ),
+                Posting(
+                    account=Posting.Account.TREASURY, commons=commons, amount=minor, currency=code
+                ),
+            ],
+        )
+        income = Income.objects.create(
+            commons=commons,
+            kind=kind,
+            amount=minor,
+            currency=code,
+            payer=payer,
+            payer_name=payer_name or (payer.display_name if payer else ""),
+            memo=memo,
+            received_at=when,
+            recorded_by=actor,
+            transaction=txn,
+        )
+        _log(
+            commons,
+            "income.recorded",
+            actor,
+            {
+                "id": income.pk,
+                "kind": kind,
+                "amount": money.format_amount(minor, code),
+                "currency": code,
+                "from": payer.name if payer else payer_name,
+                "memo": memo,
+            },
+        )
+    return income
+
+
+def expense_submit(
+    *,
+    actor: Agent,
+    commons: Commons,
+    amount: object,
+    currency: object,
+    description: str,
+    evidence_url: str = "",
+) -> Expense:
+    """Anyone may claim an expense against a commons (e.g. its server costs)."""
+    code = money.check_currency(currency)
+    minor = money.parse_amount(amount, code)
+    text = _text(description, "description", MAX_DESCRIPTION, required=True)
+    errors = FieldErrors()
+    url = check_url(evidence_url or "", errors)
+    errors.raise_if_any()
+    with transaction.atomic():
+        expense = Expense.objects.create(
+            commons=commons,
+            claimant=actor,
+            amount=minor,
+            currency=code,
+            description=text,
+            evidence_url=url,
+            created_at=clock.now(),
+        )
+        _log(
+            commons,
+            "expense.submitted",
+            actor,
+            {
+                "id": expense.pk,
+                "amount": money.format_amount(minor, code),
+                "currency": code,
+                "description": text,
+                "evidence_url": url,
+            },
+        )
+    return expense
+
+
+def _locked_expense(actor: Agent, expense: Expense, *, expect: str) -> Expense:
+    _require_treasurer(actor, expense.commons)
+    _lock_treasury(expense.commons)
+    row = (
+        Expense.objects.select_for_update(of=("self",))
+        .select_related("commons", "claimant")
+        .get(pk=expense.pk)
+    )
+    if row.status != expect:
+        raise Conflict(f"This expense is {row.status}, not {expect}.")
+    return row
+
+
+def _available(commons: Commons, currency: str, *, besides: Expense | None = None) -> int:
+    """Treasury balance minus expenses already approved but not yet paid."""
+    committed = commons.expenses.filter(status=Expense.Status.APPROVED, currency=currency)
+    if besides is not None:
+        committed = committed.exclude(pk=besides.pk)
+    reserved = sum(committed.values_list("amount", flat=True))
+    return selectors.balance(commons, currency) - reserved
+
+
+def expense_approve(*, actor: Agent, expense: Expense) -> Expense:
+    with transaction.atomic():
+        row = _locked_expense(actor, expense, expect=Expense.Status.PENDING)
+        available = _available(row.commons, row.currency)
+        if row.amount > available:
+            raise Conflict(
+                f"Approving this would overdraw the treasury: "
+                f"{money.display(available, row.currency)} available, "
+                f"{money.display(row.amount, row.currency)} claimed."
+            )
+        row.status, row.decided_by, row.decided_at = Expense.Status.APPROVED, actor, clock.now()
+        row.save(update_fields=["status", "decided_by", "decided_at"])
+        _log(row.commons, "expense.approved", actor, {"id": row.pk})
+    return row
+
+
+def expense_reject(*, actor: Agent, expense: Expense, reason: str) -> Expense:
+    text = check_reason(reason, required=True)
+    with transaction.atomic():
+        row = _locked_expense(actor, expense, expect=Expense.Status.PENDING)
+        row.status, row.reason = Expense.Status.REJECTED, text
+        row.decided_by, row.decided_at = actor, clock.now()
+        row.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        _log(row.commons, "expense.rejected", actor, {"id": row.pk, "reason": text})
+    return row
+
+
+def expense_pay(*, actor: Agent, expense: Expense) -> Expense:
+    """Pay an approved expense from the treasury to the claimant; never overdraws."""
+    with transaction.atomic():
+        row = _locked_expense(actor, expense, expect=Expense.Status.APPROVED)
+        balance = selectors.balance(row.commons, row.currency)
+        if row.amount > balance:
+            raise Conflict(
+                f"The treasury holds {money.display(balance, row.currency)}; this expense is "
+                f"{money.display(row.amount, row.currency)}."
+            )
+        now = clock.now()
+        txn = Transaction.objects.create(
+            commons=row.commons,
+            kind=Transaction.Kind.EXPENSE,
+            memo=row.description[:MAX_MEMO],
+            created_by=actor,
+            created_at=now,
+        )
+        _post(
+            txn,
+            [
+                Posting(
+                    account=Posting.Account.TREASURY,
+                    commons=row.commons,
+                    amount=-row.amount,
+                    currency=row.currency,
+                ),
+                Posting(
+                    account=Posting.Account.WALLET,
+                    agent=row.claimant,
+                    amount=row.amount,
+                    currency=row.currency,
+                    explanation=f"expense #{row.pk} reimbursed",
+                ),
+            ],
+        )
+        row.status, row.transaction = Expense.Status.PAID, txn
+        row.save(update_fields=["status", "transaction"])
+        _log(
+            row.commons,
+            "expense.paid",
+            actor,
+            {
+                "id": row.pk,
+                "to": row.claimant.name,
+                "amount": money.format_amount(row.amount, row.currency),
+                "currency": row.currency,
+            },
+        )
+    return row
+
+
+def equation_adopt(*, actor: Agent, commons: Commons, definition: object) -> EquationVersion:
+    """Maintainers adopt a new version of the commons' value equation."""
+    if not Maintainer.objects.filter(commons=commons, agent=actor).exists():
+        raise Forbidden(f"Only maintainers of {commons.slug} can change its value equation.")
+    equation = equations.parse_equation(definition)
+    errors = FieldErrors()
+    for i, bucket in enumerate(equation.buckets):
+        if bucket.agent is not None and not Agent.objects.filter(name=bucket.agent).exists():
+            errors.add(f"buckets[{i}].agent", f"No agent is named '{bucket.agent}'.")
+    errors.raise_if_any()
+    with transaction.atomic():
+        last = commons.equations.select_for_update().order_by("-version").first()
+        version = (last.version if last else 0) + 1
+        try:
+            row = EquationVersion.objects.create(
+                commons=commons,
+                version=version,
+                definition=dict(equation.definition),
+                created_by=actor,
+                created_at=clock.now(),
+            )
+        except IntegrityError:
+            raise Conflict("Another version was adopted at the same moment; try again.") from None
+        _log(
+            commons,
+            "value_equation.adopted",
+            actor,
+            {"version": version, "definition": dict(equation.definition)},
+        )
+    return row
+
+
+@dataclass(frozen=True)
+class DistributionRun:
+    """What a distribution did, or would do (`distribution` is None for a dry run)."""
+
+    income: Income
+    equation_version: int
+    result: dist.Result
+    distribution: Distribution | None
+
+
+def _compute(
+    commons: Commons, income: Income, equation: equations.Equation, as_of: datetime
+) -> dist.Result:
+    paid, debt_paid = selectors.paid_before(commons, income.currency, as_of=as_of)
+    return dist.distribute(
+        amount=income.amount,
+        currency=income.currency,
+        equation=equation,
+        tallies=selectors.tallies(commons, equation, as_of=as_of),
+        paid=paid,
+        debt_paid=debt_paid,
+        upstreams=selectors.upstreams(commons, exclude=[*income.path, commons.slug]),
+    )
+
+
+def distribution_run(
+    *, actor: Agent, commons: Commons, income: Income, dry_run: bool = False
+) -> DistributionRun:
+    """Share an income out by the commons' current value equation (or preview it)."""
+    _require_treasurer(actor, commons)
+    if income.commons_id != commons.pk:
+        raise Invalid.field("income", f"Income {income.pk} belongs to another commons.")
+    with transaction.atomic():
+        _lock_treasury(commons)
+        if Distribution.objects.filter(income=income).exists():
+            raise Conflict(
+                f"Income {income.pk} has already been distributed.",
+                {"income": ["This income has already been distributed."]},
+            )
+        available = selectors.balance(commons, income.currency)
+        if income.amount > available:
+            raise Conflict(
+                f"The treasury holds {money.display(available, income.currency)}, less than "
+                f"this income ({money.display(income.amount, income.currency)}): only money in "
+                "the treasury is distributed."
+            )
+        current = selectors.equation_current(commons)
+        now = clock.now()
+        result = _compute(commons, income, current.equation, now)
+        if dry_run:
+            return DistributionRun(income, current.version, result, None)
+        row = _write(actor, commons, income, current, result, now)
+    return DistributionRun(income, current.version, result, row)
+
+
+def _write(
+    actor: Agent,
+    commons: Commons,
+    income: Income,
+    current: selectors.CurrentEquation,
+    result: dist.Result,
+    now: datetime,
+) -> Distribution:
+    txn = Transaction.objects.create(
+        commons=commons,
+        kind=Transaction.Kind.DISTRIBUTION,
+        memo=f"distribution of income #{income.pk}",
+        created_by=actor,
+        created_at=now,
+    )
+    names = {p.recipient for p in result.payouts if p.to != equations.Target.UPSTREAM}
+    agents = {a.name: a for a in Agent.objects.filter(name__in=names)} if names else {}
+    slugs = {p.recipient for p in result.payouts if p.to == equations.Target.UPSTREAM}
+    upstream = {c.slug: c for c in Commons.objects.filter(slug__in=slugs)} if slugs else {}
+    paid_out = income.amount - result.kept
+    postings = (
+        [
+            Posting(
+                account=Posting.Account.TREASURY,
+                commons=commons,
+                amount=-paid_out,
+                currency=income.currency,
+            )
+        ]
+        if paid_out
+        else []
+    )
+    for p in result.payouts:
+        common = {
+            "amount": p.amount,
+            "currency": income.currency,
+            "payout_to": p.to.value,
+            "bucket": p.bucket,
+            "value": p.value,
+            "debt": p.debt,
+            "explanation": p.explanation,
+        }
+        if p.to == equations.Target.UPSTREAM:
+            postings.append(
+                Posting(account=Posting.Account.TREASURY, commons=upstream[p.recipient], **common)
+            )
+        else:
+            postings.append(
+                Posting(account=Posting.Account.WALLET, agent=agents[p.recipient], **common)
+            )
+    _post(txn, postings)
+    try:
+        row = Distribution.objects.create(
+            commons=commons,
+            income=income,
+            equation_version=current.version,
+            equation=dict(current.equation.definition),
+            inputs=_inputs(income, result),
+            amount=income.amount,
+            kept=result.kept,
+            currency=income.currency,
+            transaction=txn,
+            created_by=actor,
+            created_at=now,
+        )
+    except IntegrityError:  # a concurrent request distributed it first
+        raise Conflict(f"Income {income.pk} has already been distributed.") from None
+    for p in result.payouts:
+        if p.to == equations.Target.UPSTREAM:
+            _upstream_income(actor, commons, upstream[p.recipient], income, p, txn, now)
+    digest = hashlib.sha256(
+        "\n".join(f"{p.bucket}|{p.recipient}|{p.amount}" for p in result.payouts).encode()
+    ).hexdigest()
+    _log(
+        commons,
+        "distribution.made",
+        actor,
+        {
+            "id": row.pk,
+            "income": income.pk,
+            "equation_version": current.version,
+            "amount": money.format_amount(income.amount, income.currency),
+            "currency": income.currency,
+            "kept": money.format_amount(result.kept, income.currency),
+            "payouts": len(result.payouts),
+            "payouts_sha256": digest,
+        },
+    )
+    return row
+
+
+def _inputs(income: Income, result: dist.Result) -> dict[str, Any]:
+    return {
+        "income": {"id": income.pk, "kind": income.kind, "path": income.path},
+        "buckets": [
+            {"name": b.name, "amount": b.amount, "kept": b.kept, "note": b.note}
+            for b in result.buckets
+        ],
+    }
+
+
+def _upstream_income(
+    actor: Agent,
+    commons: Commons,
+    upstream: Commons,
+    income: Income,
+    payout: dist.Payout,
+    txn: Transaction,
+    now: datetime,
+) -> None:
+    """The cited commons receives its share as an income its own equation will distribute."""
+    received = Income.objects.create(
+        commons=upstream,
+        kind=Income.Kind.UPSTREAM,
+        amount=payout.amount,
+        currency=income.currency,
+        payer_name=commons.title,
+        source_commons=commons,
+        path=[*income.path, commons.slug],
+        memo=f"cited by {commons.slug}",
+        received_at=now,
+        recorded_by=actor,
+        transaction=txn,
+    )
+    _log(
+        upstream,
+        "income.recorded",
+        actor,
+        {
+            "id": received.pk,
+            "kind": Income.Kind.UPSTREAM,
+            "amount": money.format_amount(payout.amount, income.currency),
+            "currency": income.currency,
+            "from": commons.slug,
+            "memo": received.memo,
+            "distribution_transaction": txn.pk,
+        },
+    )
