@@ -97,10 +97,6 @@ def prepare_database(tmp: Path) -> Database:
 # --- seeding -----------------------------------------------------------------------------------
 
 
-def decimal_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 @dataclass
 class World:
     commons: Any
@@ -185,6 +181,7 @@ def seed(world: World, target: int) -> float:
     from communs.commons.models import Approval, Contribution, ContributorTotal
     from communs.core import eventlog
     from communs.core.models import Event, EventStream
+    from communs.domain.contributions import quantity_text
 
     start = time.perf_counter()
     rng = world.rng
@@ -238,7 +235,7 @@ def seed(world: World, target: int) -> float:
                         "contributor": actor,
                         "organisation": row.organisation.name if row.organisation else None,
                         "action": row.action,
-                        "quantity": decimal_text(row.quantity),
+                        "quantity": quantity_text(row.quantity),
                         "unit": row.unit,
                         "description": row.description,
                         "evidence_url": row.evidence_url,
@@ -270,7 +267,7 @@ def seed(world: World, target: int) -> float:
                         {
                             "id": row.pk,
                             "contributor": actor,
-                            "quantity": decimal_text(row.quantity),
+                            "quantity": quantity_text(row.quantity),
                             "unit": row.unit,
                         },
                     )
@@ -493,12 +490,12 @@ def run(args: argparse.Namespace, database: Database) -> int:
         print(line)
 
     start = time.perf_counter()
-    breaks = eventlog.verify()
+    result = eventlog.verify()
     took = time.perf_counter() - start
     events = sum(EventStream.objects.values_list("length", flat=True))
     print()
-    if breaks:
-        print(f"event log verify: BROKEN after {took:.1f} s: {breaks[0]}")
+    if not result.ok:
+        print(f"event log verify: BROKEN after {took:.1f} s: {result.breaks[0]}")
     else:
         print(f"event log verify: OK, {events:,} events re-hashed in {took:.1f} s")
     return 0

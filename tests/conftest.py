@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from communs.accounts import services as accounts
@@ -15,6 +17,12 @@ from communs.commons import services as commons_services
 from communs.commons.models import Commons
 
 PASSWORD = "a-long-test-passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (the log's verification is cached in it)."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -73,3 +81,25 @@ def requires_postgres(db: None) -> None:
         if os.environ.get("COMMUNS_TEST_DATABASE"):
             pytest.fail("COMMUNS_TEST_DATABASE is set but the tests are not on PostgreSQL")
         pytest.skip("needs PostgreSQL: set COMMUNS_TEST_POSTGRES")
+
+
+@contextmanager
+def _no_nul_reaches_the_database() -> Iterator[None]:
+    seen: list[object] = []
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        for param in params or ():
+            if isinstance(param, str) and "\x00" in param:
+                seen.append(param)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield
+    assert not seen, f"NUL byte sent to the database in {seen!r} (PostgreSQL answers 500)"
+
+
+@pytest.fixture
+def no_nul_to_database(db: None) -> Callable[[], AbstractContextManager[None]]:
+    """`with no_nul_to_database(): ...` fails if a query parameter holding NUL was sent: SQLite
+    takes it, PostgreSQL refuses it with an error (a 500), so it must be refused before."""
+    return _no_nul_reaches_the_database

@@ -29,6 +29,8 @@ def world(
     other_commons: Commons,
 ) -> dict[str, Any]:
     dave = make_person("dave")
+    # A second maintainer, so that requiring two approvals is allowed.
+    services.maintainer_add(actor=alice, commons=seed_library, agent=make_person("erin"))
     contribution = services.contribution_submit(actor=dave, commons=seed_library, **WORK)
     return {
         "by_role": {

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from communs.accounts.models import Agent
+from communs.accounts.models import Agent, ApiToken
 from communs.commons.models import Commons, Contribution
 from communs.core.models import Event
 from tests.api.client import Api
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,9 @@ def test_malformed_json_is_400(as_bob: Api, seed_library: Commons) -> None:
         ({"slug": "fine", "title": "x", "licence": "not a licence!"}, "licence"),
         ({"slug": "fine", "title": "x", "approvals_required": 0}, "approvals_required"),
         ({"slug": "fine", "title": "x", "approvals_required": "many"}, "approvals_required"),
+        ({"slug": "fine", "title": "x", "approvals_required": True}, "approvals_required"),
+        ({"slug": "fine", "title": "x", "approvals_required": "2"}, "approvals_required"),
+        ({"slug": "fine", "title": "x", "approvals_required": 1.0}, "approvals_required"),
     ],
 )
 def test_bad_commons_is_refused(as_alice: Api, body: dict[str, Any], field: str) -> None:
@@ -145,9 +149,19 @@ def test_taken_username_is_refused(alice: Agent) -> None:
     assert_problem(response, 422, "username")
 
 
-def test_wrong_password_gets_no_token(alice: Agent) -> None:
-    response = Api().post("/tokens", {"username": "alice", "password": "wrong"})
-    assert_problem(response, 401, None)
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "alice", "password": "wrong"},
+        {"username": "alice\x00", "password": PASSWORD},
+        {"username": "alice", "password": PASSWORD + "\x00"},
+    ],
+)
+def test_wrong_credentials_get_no_token(
+    alice: Agent, no_nul_to_database: Any, credentials: dict[str, str]
+) -> None:
+    with no_nul_to_database():
+        assert_problem(Api().post("/tokens", credentials), 401, None)
 
 
 def test_unknown_token_is_401(seed_library: Commons) -> None:
@@ -199,9 +213,92 @@ def test_missing_things_are_4xx(path: str) -> None:
         {"cursor": "-1"},
         {"limit": 0},
         {"limit": 100000},
+        {"cursor": "²"},
+        {"cursor": "١٢"},
+        {"cursor": "+1"},
+        {"cursor": str(2**63)},
+        {"cursor": "9" * 20},
         {"status": "lost"},
         {"action": "steal"},
+        {"contributor": "a\x00b"},
     ],
 )
 def test_bad_list_parameters_are_422(seed_library: Commons, params: dict[str, Any]) -> None:
-    assert_problem(Api().get("/commons/seed-library/contributions", **params), 422, None)
+    assert_problem(
+        Api().get("/commons/seed-library/contributions", **params), 422, next(iter(params))
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/commons", {"cursor": "²"}, "cursor"),
+        ("/commons", {"q": "a\x00b"}, "q"),
+        ("/commons", {"kind": "a\x00b"}, "kind"),
+        ("/commons", {"kind": "spaceship"}, "kind"),
+        ("/events", {"cursor": "²"}, "cursor"),
+        ("/events", {"commons": "a\x00b"}, "commons"),
+    ],
+)
+def test_bad_list_filters_are_422_before_the_database(
+    seed_library: Commons, no_nul_to_database: Any, path: str, params: dict[str, Any], field: str
+) -> None:
+    with no_nul_to_database():
+        assert_problem(Api().get(path, **params), 422, field)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/agents/a%00b", "/commons/a%00b", "/commons/a%00b/contributions", "/agents/Not%20A%20Name"],
+)
+def test_impossible_names_are_404_without_asking_the_database(
+    seed_library: Commons, no_nul_to_database: Any, path: str
+) -> None:
+    with no_nul_to_database():
+        assert_problem(Api().get(path), 404, None)
+
+
+def test_token_label_with_nul_is_refused(alice: Agent) -> None:
+    before = snapshot()
+    response = Api().post(
+        "/tokens", {"username": "alice", "password": PASSWORD, "label": "laptop\x00"}
+    )
+    assert_problem(response, 422, "label")
+    assert snapshot() == before
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("value", [True, "2", 1.0, 0, 21])
+def test_bad_settings_are_refused(as_alice: Api, seed_library: Commons, value: Any) -> None:
+    before = snapshot()
+    assert_problem(
+        as_alice.patch("/commons/seed-library", {"approvals_required": value}),
+        422,
+        "approvals_required",
+    )
+    assert snapshot() == before
+
+
+def test_more_approvals_than_maintainers_are_refused(as_alice: Api, seed_library: Commons) -> None:
+    response = as_alice.patch("/commons/seed-library", {"approvals_required": 2})
+    assert_problem(response, 422, "approvals_required")
+    assert "1 maintainer" in response.json()["errors"]["approvals_required"][0]
+
+
+def test_a_maintainer_has_no_role(as_alice: Api, bob: Agent, seed_library: Commons) -> None:
+    before = snapshot()
+    response = as_alice.post(
+        "/commons/seed-library/maintainers", {"username": "bob", "role": "admin"}
+    )
+    assert_problem(response, 422, "role")
+    assert snapshot() == before
+    assert as_alice.post("/commons/seed-library/maintainers", {"username": "bob"}).status_code == (
+        201
+    )
+
+
+def test_signup_does_not_reveal_that_an_email_is_registered(alice: Agent) -> None:
+    response = Api().post(
+        "/accounts", {"username": "mallory", "email": "ALICE@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.content

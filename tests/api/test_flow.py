@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from communs.core.models import Event
@@ -70,6 +72,8 @@ def test_sign_up_create_contribute_accept_fork_and_verify() -> None:
     assert fork.status_code == 201, fork.content
     body = fork.json()
     assert body["forked_from"] == "open-tractor"
+    assert (body["lineage"], body["lineage_truncated"]) == (["open-tractor"], False)
+    assert body["approvals_required"] == 1
     assert body["upstreams"] == [{"slug": "open-tractor", "weight_ppm": 1_000_000}]
     assert body["credited_ancestors"][0]["totals"][0]["agent"] == "ben"
     assert Api().get("/commons/open-tractor").json()["forks"] == ["tractor-andes"]
@@ -80,7 +84,9 @@ def test_sign_up_create_contribute_accept_fork_and_verify() -> None:
         "contribution.accepted",
         "contribution.approved",
     ]
-    assert Api().get("/events/verify").json() == {"ok": True, "breaks": []}
+    verified = Api().get("/events/verify").json()
+    assert (verified["ok"], verified["breaks"], verified["streams"]) == (True, [], 3)
+    assert datetime.fromisoformat(verified["verified_at"]).tzinfo is not None
 
 
 def test_verify_reports_a_tampered_event(as_alice: Api, seed_library) -> None:
@@ -91,6 +97,17 @@ def test_verify_reports_a_tampered_event(as_alice: Api, seed_library) -> None:
     assert result["ok"] is False
     assert result["breaks"][0]["stream"] == "commons:seed-library"
     assert result["breaks"][0]["event_id"] == event.pk
+
+
+@pytest.mark.parametrize(("sent", "stored"), [("0.10000", "0.1"), ("2.50", "2.5"), (3, "3")])
+def test_quantity_is_read_exactly(as_bob: Api, seed_library, sent, stored) -> None:
+    response = as_bob.post(
+        "/commons/seed-library/contributions",
+        {"action": "work", "quantity": sent, "description": "Sorted seeds"},
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["quantity"] == stored
+    assert Event.objects.order_by("-pk").first().data["quantity"] == stored
 
 
 def test_pagination_walks_every_contribution_once(as_bob: Api, seed_library) -> None:

@@ -95,3 +95,20 @@ def test_log_verify_passes_then_names_the_tampered_event(
     assert f"event {submitted.pk} (seq {submitted.seq})" in err
     assert "commons:seed-library" in err
     assert main(["log", "verify", "--stream", "instance"]) == 0
+
+
+def test_log_verify_of_an_unknown_stream_is_a_user_error(
+    seed_library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["log", "verify", "--stream", "commons:no-such-commons"]) == 1
+    err = capsys.readouterr().err
+    assert err == "communs: No event stream is named 'commons:no-such-commons'.\n"
+
+
+def test_log_verify_counts_the_streams_it_checked(
+    seed_library, other_commons, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["log", "verify"]) == 0
+    assert capsys.readouterr().out.startswith("OK: 3 stream(s) verified")
+    assert main(["log", "verify", "--stream", "commons:other"]) == 0
+    assert capsys.readouterr().out.startswith("OK: 1 stream(s) verified")

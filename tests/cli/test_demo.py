@@ -6,12 +6,22 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 
+from communs.accounts.models import Agent
 from communs.cli.demo import DEMO_PASSWORD, load_demo
 from communs.commons import selectors
 from communs.commons.models import Approval, Commons, Contribution
 from communs.core import eventlog
 from communs.core.models import Event, EventStream
 from communs.domain.contributions import Action, Status, Stream
+from communs.ledger import selectors as ledger_selectors
+from communs.ledger.models import (
+    Distribution,
+    EquationVersion,
+    Expense,
+    Income,
+    Posting,
+    Transaction,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +49,9 @@ def test_loading_twice_creates_everything_once() -> None:
     assert second_logins == first_logins
     assert events_first > 50
     assert after_first["commons.Contribution"] >= 20
+    assert after_first["ledger.Income"] >= 5  # four recorded, one upstream share
+    assert after_first["ledger.Distribution"] == 2
+    assert after_first["ledger.Expense"] == 1
 
 
 def test_logins_work_and_are_lowercase() -> None:
@@ -95,7 +108,7 @@ def test_the_fork_lists_its_parent_and_credits_its_contributors() -> None:
     assert fork.licence == "CERN-OHL-S-2.0"
     assert selectors.lineage(fork) == [parent]
     assert [c.upstream for c in selectors.upstreams(fork)] == [parent]
-    (ancestor,) = selectors.credited_ancestors(fork)
+    (ancestor,) = selectors.credited_ancestors(selectors.lineage(fork))
     credited = {credit.agent.name for credit in ancestor.credits}
     accepted_in_parent = set(
         Contribution.objects.filter(commons=parent, status=Status.ACCEPTED).values_list(
@@ -108,7 +121,7 @@ def test_the_fork_lists_its_parent_and_credits_its_contributors() -> None:
 
 def test_the_log_verifies_and_records_the_story() -> None:
     load_demo()
-    assert eventlog.verify() == []
+    assert eventlog.verify().breaks == ()
     kinds = {event.kind for event in Event.objects.all()}
     assert {
         "account.created",
@@ -124,3 +137,83 @@ def test_the_log_verifies_and_records_the_story() -> None:
         "contribution.rejected",
         "contribution.withdrawn",
     } <= kinds
+
+
+def test_the_treasuries_have_incomes_of_every_outside_kind_and_a_paid_expense() -> None:
+    load_demo()
+    courier = Commons.objects.get(slug="courier-app")
+    foundation = Agent.objects.get(name="open-commons-foundation")
+    assert list(ledger_selectors.treasurers(courier)) == [foundation]
+    assert ledger_selectors.is_treasurer(Agent.objects.get(name="dara"), courier)
+    kinds = set(Income.objects.values_list("kind", flat=True))
+    assert {"sponsorship", "grant", "licence_fee", "donation"} <= kinds
+    sponsorship = Income.objects.get(kind="sponsorship")
+    assert sponsorship.payer is not None
+    assert sponsorship.payer.org_kind == "for_profit"
+    grant = Income.objects.get(kind="grant")
+    assert grant.payer is not None
+    assert grant.payer.org_kind == "public_body"
+    (expense,) = Expense.objects.all()
+    assert expense.status == Expense.Status.PAID
+    assert expense.claimant.type == "person"
+    assert "server" in expense.description.lower()
+    assert expense.transaction is not None
+    # Paid from the treasury: it holds the incomes minus the bill.
+    assert (
+        ledger_selectors.balance(courier, "EUR")
+        == grant.amount + Income.objects.get(kind="licence_fee").amount - expense.amount
+    )
+
+
+def test_two_distributions_explain_every_payout_and_the_fork_pays_its_parent() -> None:
+    load_demo()
+    fork = Commons.objects.get(slug="open-tractor-hills")
+    parent = Commons.objects.get(slug="open-tractor")
+    assert Distribution.objects.count() == 2
+    equation = EquationVersion.objects.get(commons=fork)
+    targets = [bucket["to"] for bucket in equation.definition["buckets"]]
+    assert targets == ["agent", "upstream", "contributors"]
+    assert equation.definition["buckets"][0]["agent"] == "open-commons-foundation"
+    for row in Distribution.objects.all():
+        payouts = row.transaction.postings.exclude(payout_to="")
+        assert payouts.count() >= 2
+        assert sum(p.amount for p in payouts) == row.amount - row.kept
+        assert all(p.explanation.strip() and "→" in p.explanation for p in payouts)
+    on_fork = Distribution.objects.get(commons=fork)
+    assert on_fork.equation_version == equation.version
+    recipients = {p.payout_to for p in on_fork.transaction.postings.exclude(payout_to="")}
+    assert recipients == {"agent", "upstream", "contributors"}
+    arrived = Income.objects.get(commons=parent, kind=Income.Kind.UPSTREAM)
+    assert arrived.source_commons == fork
+    assert arrived.transaction == on_fork.transaction
+    assert Distribution.objects.filter(commons=parent).exists()
+    assert Posting.objects.filter(account="wallet", agent__name="open-commons-foundation").exists()
+
+
+def test_double_entry_holds_for_every_transaction() -> None:
+    load_demo()
+    assert Transaction.objects.count() >= 7  # four incomes, an expense, two distributions
+    for txn in Transaction.objects.all():
+        totals: dict[str, int] = {}
+        for currency, amount in txn.postings.values_list("currency", "amount"):
+            totals[currency] = totals.get(currency, 0) + amount
+        assert totals, txn
+        assert not any(totals.values()), (txn, totals)
+    # No treasury is overdrawn.
+    for commons in Commons.objects.all():
+        assert all(v >= 0 for v in ledger_selectors.balances(commons).values())
+
+
+def test_the_log_records_the_money() -> None:
+    load_demo()
+    kinds = {event.kind for event in Event.objects.all()}
+    assert {
+        "treasurer.added",
+        "income.recorded",
+        "expense.submitted",
+        "expense.approved",
+        "expense.paid",
+        "value_equation.adopted",
+        "distribution.made",
+    } <= kinds
+    assert eventlog.verify().breaks == ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from communs.core import clock, eventlog
 from communs.core.models import Event, EventStream
+from communs.domain.errors import NotFound
 from communs.domain.hashchain import GENESIS, event_hash
 
 COMMONS = eventlog.commons_stream("seeds")
@@ -24,7 +25,7 @@ def fill(stream: str, count: int, kind: str = "thing.done") -> list[Event]:
 
 
 def only_break(stream: str | None = None) -> eventlog.StreamBreak:
-    breaks = eventlog.verify(stream)
+    breaks = eventlog.verify(stream).breaks
     assert len(breaks) == 1, breaks
     return breaks[0]
 
@@ -76,8 +77,8 @@ def test_append_builds_one_chain_per_stream(monkeypatch: pytest.MonkeyPatch) -> 
     )
     assert_linear(eventlog.INSTANCE_STREAM, 3)
     assert_linear(COMMONS, 3)
-    assert eventlog.verify() == []
-    assert eventlog.verify(COMMONS) == []
+    assert eventlog.verify().breaks == ()
+    assert eventlog.verify(COMMONS).breaks == ()
 
 
 @pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_stream_open_is_idempotent_and_starts_at_genesis() -> None:
     again = eventlog.stream_open(COMMONS)
     assert head.pk == again.pk == COMMONS
     assert (again.length, again.head_hash) == (0, GENESIS)
-    assert eventlog.verify() == []
+    assert eventlog.verify().breaks == ()
     fill(COMMONS, 1)
     eventlog.stream_open(COMMONS)
     assert EventStream.objects.get(name=COMMONS).length == 1
@@ -107,7 +108,7 @@ def test_raw_body_update_is_caught(two_streams: dict[str, list[Event]]) -> None:
     found = only_break()
     assert (found.stream, found.event_id, found.seq) == (COMMONS, target.pk, 3)
     assert "hash" in found.reason
-    assert eventlog.verify(eventlog.INSTANCE_STREAM) == []
+    assert eventlog.verify(eventlog.INSTANCE_STREAM).breaks == ()
 
 
 def test_raw_body_update_of_actor_is_caught(two_streams: dict[str, list[Event]]) -> None:
@@ -174,12 +175,95 @@ def test_swapped_sequence_numbers_are_caught(two_streams: dict[str, list[Event]]
 def test_every_broken_stream_is_named(two_streams: dict[str, list[Event]]) -> None:
     Event.objects.filter(pk=two_streams[COMMONS][0].pk).update(hash="0" * 64)
     Event.objects.filter(pk=two_streams[eventlog.INSTANCE_STREAM][2].pk).update(prev_hash="1" * 64)
-    breaks = eventlog.verify()
+    breaks = eventlog.verify().breaks
     assert [(b.stream, b.event_id, b.seq) for b in breaks] == [
         (COMMONS, two_streams[COMMONS][0].pk, 1),
         (eventlog.INSTANCE_STREAM, two_streams[eventlog.INSTANCE_STREAM][2].pk, 3),
     ]
-    assert [b.stream for b in eventlog.verify(COMMONS)] == [COMMONS]
+    assert [b.stream for b in eventlog.verify(COMMONS).breaks] == [COMMONS]
+
+
+def test_rewritten_last_event_is_caught_by_the_stream_head(
+    two_streams: dict[str, list[Event]],
+) -> None:
+    """Rewrite the tail and recompute its own hash: no later event notices, the head does."""
+    last = two_streams[COMMONS][-1]
+    body = {**last.body, "data": {"n": 4, "text": "rewritten"}}
+    Event.objects.filter(pk=last.pk).update(body=body, hash=event_hash(last.prev_hash, body))
+    found = only_break()
+    assert (found.stream, found.event_id, found.seq) == (COMMONS, last.pk, 5)
+    assert "head" in found.reason
+
+
+def test_a_forged_head_hash_is_caught(two_streams: dict[str, list[Event]]) -> None:
+    EventStream.objects.filter(name=COMMONS).update(head_hash="a" * 64)
+    found = only_break()
+    assert (found.stream, found.event_id, found.seq) == (COMMONS, two_streams[COMMONS][-1].pk, 5)
+
+
+def test_verify_says_what_it_checked(two_streams: dict[str, list[Event]]) -> None:
+    moment = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "now", lambda: moment)
+        everything = eventlog.verify()
+    assert (everything.ok, everything.streams, everything.verified_at) == (True, 2, moment)
+    assert eventlog.verify(COMMONS).streams == 1
+
+
+def test_verifying_an_unknown_stream_is_not_found(two_streams: dict[str, list[Event]]) -> None:
+    with pytest.raises(NotFound):
+        eventlog.verify("commons:nowhere")
+    with pytest.raises(NotFound):
+        eventlog.verify("commons:a\x00b")
+
+
+# -- the cached verification of the public pages -------------------------------------------------
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each full verification `verify_cached` runs, counted."""
+    calls: list[object] = []
+    real = eventlog.verify
+
+    def counting(stream: str | None = None) -> eventlog.Verification:
+        calls.append(stream)
+        return real(stream)
+
+    monkeypatch.setattr(eventlog, "verify", counting)
+    return calls
+
+
+def test_cached_verification_is_reused_while_no_head_changes(
+    two_streams: dict[str, list[Event]], counted: list[object]
+) -> None:
+    first = eventlog.verify_cached()
+    assert first.ok
+    assert eventlog.verify_cached() == first
+    assert len(counted) == 1
+    fill(COMMONS, 1)  # a new event moves a head: recomputed
+    assert eventlog.verify_cached().verified_at >= first.verified_at
+    assert len(counted) == 2
+    eventlog.stream_open("commons:new")  # a new stream too
+    assert eventlog.verify_cached().streams == 3
+    assert len(counted) == 3
+
+
+def test_cached_verification_expires_after_a_minute(
+    two_streams: dict[str, list[Event]], counted: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(clock, "now", lambda: start)
+    eventlog.verify_cached()
+    target = two_streams[COMMONS][0]
+    Event.objects.filter(pk=target.pk).update(body={**target.body, "actor": "mallory"})
+    monkeypatch.setattr(
+        clock, "now", lambda: start + eventlog.VERIFY_MAX_AGE - timedelta(seconds=1)
+    )
+    assert eventlog.verify_cached().ok  # the rewrite left the heads alone: not seen yet
+    monkeypatch.setattr(clock, "now", lambda: start + eventlog.VERIFY_MAX_AGE)
+    assert [b.event_id for b in eventlog.verify_cached().breaks] == [target.pk]
+    assert len(counted) == 2
 
 
 def test_appending_after_tampering_does_not_hide_it(two_streams: dict[str, list[Event]]) -> None:
@@ -221,7 +305,7 @@ def test_any_appended_data_verifies_after_the_round_trip(datas: list[Any]) -> No
     stream = f"prop:{next(_names)}"
     for data in datas:
         eventlog.append(stream, "prop", "alice", {"value": data})
-    assert eventlog.verify(stream) == []
+    assert eventlog.verify(stream).breaks == ()
     stored = [
         e.body["data"]["value"] for e in Event.objects.filter(stream_id=stream).order_by("seq")
     ]
@@ -267,12 +351,43 @@ def test_concurrent_appends_make_one_linear_chain(
     seqs = list(Event.objects.filter(stream_id=stream).values_list("seq", flat=True))
     assert len(seqs) == len(set(seqs)) == total
     assert_linear(stream, total)
-    assert eventlog.verify(stream) == []
+    assert eventlog.verify(stream).breaks == ()
     per_worker = sorted(
         (e["worker"], e["n"])
         for e in Event.objects.filter(stream_id=stream).values_list("body__data", flat=True)
     )
     assert per_worker == [(w, n) for w in range(THREADS) for n in range(PER_THREAD)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_while_events_are_appended_sees_no_false_break(requires_postgres: None) -> None:
+    """Each stream's head and events are read from one snapshot, so an append landing between
+    the two reads is not mistaken for tampering."""
+    stream = "commons:busy"
+    fill(stream, 3)
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def append_until_done() -> None:
+        try:
+            n = 0
+            while not done.is_set() and n < 2000:
+                eventlog.append(stream, "busy", "alice", {"n": n})
+                n += 1
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=append_until_done)
+    writer.start()
+    try:
+        results = [eventlog.verify(stream) for _ in range(40)]
+    finally:
+        done.set()
+        writer.join(timeout=60)
+    assert failures == []
+    assert [r.breaks for r in results if r.breaks] == []
 
 
 @pytest.mark.django_db
@@ -284,4 +399,4 @@ def test_floats_are_refused_because_jsonb_would_rewrite_them(value: Any) -> None
         eventlog.append(COMMONS, "bad", "alice", {"value": value})
     assert EventStream.objects.get(name=COMMONS).length == 1
     assert Event.objects.filter(stream_id=COMMONS).count() == 1
-    assert eventlog.verify() == []
+    assert eventlog.verify().breaks == ()

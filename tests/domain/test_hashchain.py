@@ -109,9 +109,46 @@ def test_intact_chain_verifies(datas: list[Any]) -> None:
 def test_empty_chain_verifies_only_with_empty_head() -> None:
     assert verify([]) is None
     assert verify([], head_seq=0) is None
+    assert verify([], head_seq=0, head_hash=GENESIS) is None
     found = verify([], head_seq=3)
     assert found is not None
     assert found.seq == 0
+    found = verify([], head_seq=0, head_hash="a" * 64)
+    assert found is not None
+    assert found.seq == 0
+
+
+@given(chain_data)
+def test_intact_chain_verifies_against_its_head_hash(datas: list[Any]) -> None:
+    links = build(datas)
+    assert verify(links, head_seq=len(links), head_hash=links[-1].hash) is None
+
+
+@given(chain_data, st.data())
+def test_rewritten_last_event_is_caught_by_the_head_hash(
+    datas: list[Any], data: st.DataObject
+) -> None:
+    """The last event altered and rehashed: no successor notices, only the head's hash."""
+    links = build(datas)
+    head_hash = links[-1].hash
+    new_data = data.draw(json_values, label="new data")
+    body = {**links[-1].body, "data": new_data}
+    assume(canonical_json(body) != canonical_json(links[-1].body))
+    links[-1] = replace(links[-1], body=body, hash=event_hash(links[-1].prev_hash, body))
+    assert verify(links, head_seq=len(links)) is None  # what the length alone cannot see
+    found = verify(links, head_seq=len(links), head_hash=head_hash)
+    assert found is not None
+    assert (found.event_id, found.seq) == (event_id(len(links) - 1), len(links))
+    assert "head" in found.reason
+
+
+@given(chain_data, hex64)
+def test_any_other_head_hash_is_a_break(datas: list[Any], head_hash: str) -> None:
+    links = build(datas)
+    assume(head_hash != links[-1].hash)
+    found = verify(links, head_hash=head_hash)
+    assert found is not None
+    assert found.seq == len(links)
 
 
 # -- single alterations -------------------------------------------------------------------------

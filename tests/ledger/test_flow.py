@@ -54,7 +54,7 @@ def test_income_is_distributed_exactly_by_the_equation(
     ]
     for txn_postings in _by_transaction():
         assert sum(txn_postings) == 0
-    assert eventlog.verify() == []
+    assert eventlog.verify().ok
 
 
 def _by_transaction() -> list[list[int]]:

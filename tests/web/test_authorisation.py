@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from communs.commons import services
 from communs.commons.models import Commons, Contribution, Maintainer
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +97,8 @@ def test_web_write_authorisation(
     nothing_written,
 ):
     make_person("dave")
+    # A second maintainer, so that requiring two approvals is allowed.
+    services.maintainer_add(actor=alice, commons=seed_library, agent=make_person("erin"))
     actor = {"anonymous": None, "contributor": bob, "maintainer": alice, "other_maintainer": carol}[
         role
     ]
@@ -133,6 +136,18 @@ def test_review_buttons_are_offered_only_to_those_allowed(
     withdraw = reverse("web:contribution_withdraw", args=[contribution.pk])
     assert (accept in text) == (role == "maintainer")
     assert (withdraw in text) == (role == "contributor")
+
+
+def test_no_review_buttons_after_my_own_approval(
+    alice, carol, seed_library, contribution, login_as
+):
+    services.maintainer_add(actor=alice, commons=seed_library, agent=carol)
+    services.settings_update(actor=alice, commons=seed_library, approvals_required=2)
+    services.contribution_accept(actor=alice, contribution=contribution)
+    url = reverse("web:contribution_detail", args=[contribution.pk])
+    accept = reverse("web:contribution_accept", args=[contribution.pk])
+    assert accept not in login_as(alice).get(url).content.decode()  # it would answer 409
+    assert accept in login_as(carol).get(url).content.decode()
 
 
 @pytest.mark.parametrize("role", ROLES[1:])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from communs.accounts import services as accounts
 from communs.commons import services
 from communs.commons.models import Contribution
+from communs.core import eventlog
 
 pytestmark = pytest.mark.django_db
 
@@ -184,17 +186,30 @@ def test_event_page_shows_seq_kind_actor_and_hash(world, login_as):
 def test_verify_page_reports_ok_and_a_broken_chain(world, login_as):
     from communs.core.models import Event
 
-    assert (
-        "OK: every chain holds."
-        in login_as(None).get(reverse("web:events_verify")).content.decode()
-    )
+    text = login_as(None).get(reverse("web:events_verify")).content.decode()
+    assert "OK: every chain holds." in text
+    assert "Verified at " in text
     event = Event.objects.filter(stream_id="commons:seed-library").order_by("seq")[1]
     body = dict(event.body)
     body["actor"] = "mallory"
     Event.objects.filter(pk=event.pk).update(body=body)
+    cache.clear()  # the page reuses its last result while no stream head changes
     text = login_as(None).get(reverse("web:events_verify")).content.decode()
     assert "The log does not verify." in text
     assert "commons:seed-library" in text
+
+
+def test_verify_page_reuses_its_result_until_the_log_grows(world, alice, login_as, monkeypatch):
+    calls = []
+    real = eventlog.verify
+    monkeypatch.setattr(eventlog, "verify", lambda *a: calls.append(a) or real(*a))
+    url = reverse("web:events_verify")
+    first = login_as(None).get(url).context["result"]
+    assert login_as(None).get(url).context["result"] == first
+    assert len(calls) == 1
+    services.commons_create(actor=alice, slug="newer", title="Newer")
+    assert login_as(None).get(url).context["result"].streams == first.streams + 1
+    assert len(calls) == 2
 
 
 def test_missing_things_are_404(db, login_as):
@@ -216,6 +231,52 @@ def test_bad_cursors_and_filters_are_4xx(world, login_as):
     assert "bogus" in response.content.decode()  # "Select a valid choice. bogus is not ..."
     assert client.get(url + "?next=xyz").status_code == 422
     assert client.get(reverse("web:home") + "?kind=bogus").status_code == 422
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/events/?next=%C2%B2",
+        "/commons/seed-library/events/?next=%C2%B2",
+        "/commons/seed-library/?next=%C2%B2",
+        "/agents/alice/?next=%C2%B2",
+        f"/events/?next={2**63}",
+    ],
+)
+def test_cursor_of_non_ascii_digits_is_refused(seed_library, login_as, url):
+    assert login_as(None).get(url).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/commons/a%00b/",
+        "/commons/a%00b/events/",
+        "/agents/a%00b/",
+        "/?q=a%00b",
+        "/commons/seed-library/?contributor=a%00b",
+    ],
+)
+def test_nul_in_the_address_is_refused_before_the_database(
+    seed_library, login_as, no_nul_to_database, url
+):
+    with no_nul_to_database():
+        assert login_as(None).get(url).status_code in (404, 422)
+
+
+def test_a_cut_lineage_says_so(seed_library, bob, login_as):
+    from communs.commons.selectors import MAX_LINEAGE
+
+    parent = seed_library
+    for n in range(MAX_LINEAGE):
+        parent = services.commons_fork(actor=bob, parent=parent, slug=f"gen-{n}")
+    url = reverse("web:commons_detail", args=[parent.slug])
+    text = login_as(None).get(url).content.decode()
+    assert "older ones are not" not in text
+    services.commons_fork(actor=bob, parent=parent, slug="one-more")
+    response = login_as(None).get(reverse("web:commons_detail", args=["one-more"]))
+    assert response.context["lineage_truncated"]
+    assert f"Only the nearest {MAX_LINEAGE} ancestors are shown" in response.content.decode()
 
 
 def test_htmx_filter_request_gets_the_page(world, login_as):

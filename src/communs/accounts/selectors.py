@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
+from communs.domain.commons import is_name
 from communs.domain.errors import NotAuthenticated, NotFound
 
 from .models import Agent, ApiToken, Membership
-from .services import TOKEN_PREFIX, token_digest
+from .services import TOKEN_PREFIX, token_digest, token_used
 
 
 def agent_get(name: str) -> Agent:
+    if not is_name(name):  # no agent has such a name: do not ask the database
+        raise NotFound("No agent has this name.")
     try:
         return Agent.objects.get(name=name)
     except Agent.DoesNotExist:
@@ -19,6 +22,8 @@ def agent_get(name: str) -> Agent:
 
 
 def organisation_get(name: str) -> Agent:
+    if not is_name(name):
+        raise NotFound("No organisation has this name.")
     try:
         return Agent.objects.get(name=name, type=Agent.Type.ORGANISATION)
     except Agent.DoesNotExist:
@@ -52,11 +57,14 @@ def acting_agent(user: object) -> Agent:
 
 
 def user_for_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None. Records when the token was last
+    used, to the hour (see `token_used`)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
     if row is None or not row.user.is_active:
         return None
+    token_used(row)
     return row.user
 
 

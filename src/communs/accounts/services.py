@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from communs.core import clock, eventlog
 from communs.domain.commons import OrganisationKind, check_name
+from communs.domain.contributions import has_nul
 from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid, NotAuthenticated
 
 from .models import Agent, ApiToken, Membership
 
 TOKEN_PREFIX = "cmn_"  # noqa: S105 - a public marker, not a secret
+MAX_TOKEN_LABEL = 100
+# `last_used_at` is written at most this often per token, not on every request.
+TOKEN_USE_RESOLUTION = timedelta(hours=1)
 
 
 def token_digest(token: str) -> str:
@@ -29,7 +35,7 @@ def _check_display_name(value: str | None, default: str, errors: FieldErrors) ->
     text = (value or "").strip() or default
     if len(text) > 200:
         errors.add("display_name", "Keep the name under 200 characters.")
-    elif "\x00" in text:  # PostgreSQL cannot store NUL in text
+    elif has_nul(text):  # PostgreSQL cannot store NUL in text
         errors.add("display_name", "Remove the NUL character.")
     return text
 
@@ -51,8 +57,8 @@ def user_create(
         or User.objects.filter(username=username).exists()
     ):
         errors.add("username", "This name is taken.")
-    if not errors.errors.get("email") and User.objects.filter(email__iexact=email).exists():
-        errors.add("email", "An account already uses this email address.")
+    # An email may belong to several accounts: refusing it would tell anyone which addresses
+    # have an account here. People log in by username; the email is private contact data.
     candidate = User(username=username, email=email)
     try:
         password_validation.validate_password(password or "", candidate)
@@ -81,9 +87,17 @@ def user_create(
     return agent
 
 
+def _check_label(label: str | None) -> str:
+    """A token's label: trimmed, cut to `MAX_TOKEN_LABEL`, "api" when empty; no NUL."""
+    text = (label or "").strip()[:MAX_TOKEN_LABEL] or "api"
+    if has_nul(text):
+        raise Invalid.field("label", "Remove the NUL character.")
+    return text
+
+
 def token_create(*, user: User, label: str = "api") -> str:
     """Issue a new API token and return it; only its digest is kept."""
-    label = (label or "api").strip()[:100] or "api"
+    label = _check_label(label)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(
@@ -98,10 +112,25 @@ def token_create(*, user: User, label: str = "api") -> str:
 
 
 def token_for_credentials(*, username: str, password: str, label: str = "api") -> str:
-    user = authenticate(username=username, password=password)
+    label = _check_label(label)
+    # No account has a NUL in its name, and PostgreSQL would answer such a query with an error.
+    user = None if has_nul(username) else authenticate(username=username, password=password)
     if not isinstance(user, User) or not user.is_active:
         raise NotAuthenticated("Wrong username or password.")
     return token_create(user=user, label=label)
+
+
+def token_used(token: ApiToken) -> None:
+    """Record that a token was just used, at most once per `TOKEN_USE_RESOLUTION`: one
+    conditional UPDATE, issued only when the stored time is older (not logged: it is private)."""
+    now = clock.now()
+    since = now - TOKEN_USE_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at >= since:
+        return
+    ApiToken.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=since), pk=token.pk
+    ).update(last_used_at=now)
+    token.last_used_at = now
 
 
 def organisation_create(*, actor: Agent, name: str, display_name: str, kind: str) -> Agent:

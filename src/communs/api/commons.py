@@ -6,7 +6,6 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from communs.accounts.selectors import agent_get, organisation_get
 from communs.commons import selectors, services
 from communs.commons.models import Commons
-from communs.core.pagination import keyset_page
 from communs.domain.errors import Invalid, NotFound
 
 from .auth import actor, bearer
@@ -23,7 +22,7 @@ from .schemas import (
     ContributionOut,
     ContributionPage,
     ForkIn,
-    MemberIn,
+    MaintainerIn,
     RejectIn,
     TotalOut,
     UpstreamOut,
@@ -49,11 +48,13 @@ class ContributionQuery(Schema):
 
 
 def _detail(commons: Commons) -> CommonsDetailOut:
+    lineage = selectors.lineage(commons)
     return CommonsDetailOut(
         **CommonsOut.fields_of(commons),
         description=commons.description,
         maintainers=[m.agent.name for m in selectors.maintainers(commons)],
-        lineage=[c.slug for c in selectors.lineage(commons)],
+        lineage=[c.slug for c in lineage],
+        lineage_truncated=selectors.lineage_truncated(lineage),
         forks=[c.slug for c in selectors.forks(commons)],
         upstreams=[
             UpstreamOut(slug=c.upstream.slug, weight_ppm=c.weight_ppm)
@@ -65,17 +66,15 @@ def _detail(commons: Commons) -> CommonsDetailOut:
                 slug=a.commons.slug,
                 totals=[TotalOut.of(t) for credit in a.credits for t in credit.totals],
             )
-            for a in selectors.credited_ancestors(commons)
+            for a in selectors.credited_ancestors(lineage)
         ],
     )
 
 
 @router.get("/commons", response={200: CommonsPage, **ERRORS})
 def list_commons(request: HttpRequest, query: Query[ListQuery]) -> CommonsPage:
-    page = keyset_page(
-        selectors.commons_list(query=query.q, kind=query.kind),
-        cursor=query.cursor,
-        limit=query.limit,
+    page = selectors.commons_page(
+        query=query.q, kind=query.kind, cursor=query.cursor, limit=query.limit
     )
     return CommonsPage(items=[CommonsOut.of(c) for c in page.items], next=page.next)
 
@@ -115,7 +114,9 @@ def fork_commons(request: HttpRequest, slug: str, payload: ForkIn) -> Status[Com
 
 
 @router.post("/commons/{slug}/maintainers", auth=bearer, response={201: CommonsDetailOut, **ERRORS})
-def add_maintainer(request: HttpRequest, slug: str, payload: MemberIn) -> Status[CommonsDetailOut]:
+def add_maintainer(
+    request: HttpRequest, slug: str, payload: MaintainerIn
+) -> Status[CommonsDetailOut]:
     commons = selectors.commons_get(slug)
     services.maintainer_add(
         actor=actor(request), commons=commons, agent=agent_get(payload.username)

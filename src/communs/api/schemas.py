@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import StrictFloat, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 
 from communs.accounts.models import Agent
 from communs.commons.models import Commons, Contribution, ContributorTotal
+from communs.core.eventlog import Verification
 from communs.core.models import Event
-
-
-def decimal_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+from communs.domain.contributions import quantity_text
 
 
 class SignupIn(Schema):
@@ -62,6 +59,14 @@ class MemberIn(Schema):
     role: str = Field("member", max_length=20)
 
 
+class MaintainerIn(Schema):
+    """Maintainers have no role: anything but `username` is refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(max_length=200)
+
+
 class MemberOut(Schema):
     organisation: str
     person: str
@@ -75,11 +80,12 @@ class CommonsIn(Schema):
     description: str = Field("", max_length=100_000)
     kind: str = Field("software", max_length=40)
     licence: str = Field("", max_length=200)
-    approvals_required: int = 1
+    # Strict: pydantic would turn true into 1 and "2" into 2.
+    approvals_required: StrictInt = 1
 
 
 class CommonsSettingsIn(Schema):
-    approvals_required: int
+    approvals_required: StrictInt
 
 
 class ForkIn(Schema):
@@ -128,7 +134,7 @@ class TotalOut(Schema):
         return TotalOut(
             agent=total.agent.name,
             unit=total.unit,
-            quantity=decimal_text(total.quantity),
+            quantity=quantity_text(total.quantity),
             count=total.count,
         )
 
@@ -147,6 +153,8 @@ class CommonsDetailOut(CommonsOut):
     description: str
     maintainers: list[str]
     lineage: list[str]
+    # True when `lineage` stops at the nearest ancestors and older ones exist.
+    lineage_truncated: bool
     forks: list[str]
     upstreams: list[UpstreamOut]
     totals: list[TotalOut]
@@ -195,7 +203,7 @@ class ContributionOut(Schema):
             contributor=row.contributor.name,
             organisation=row.organisation.name if row.organisation else None,
             action=row.action,
-            quantity=decimal_text(row.quantity),
+            quantity=quantity_text(row.quantity),
             unit=row.unit,
             description=row.description,
             evidence_url=row.evidence_url,
@@ -261,4 +269,19 @@ class BreakOut(Schema):
 
 class VerifyOut(Schema):
     ok: bool
+    streams: int
     breaks: list[BreakOut]
+    # When the chains were recomputed; a result is reused while no stream changes, up to 60 s.
+    verified_at: datetime
+
+    @staticmethod
+    def of(result: Verification) -> VerifyOut:
+        return VerifyOut(
+            ok=result.ok,
+            streams=result.streams,
+            breaks=[
+                BreakOut(stream=b.stream, event_id=b.event_id, seq=b.seq, reason=b.reason)
+                for b in result.breaks
+            ],
+            verified_at=result.verified_at,
+        )

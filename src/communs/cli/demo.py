@@ -3,7 +3,11 @@
 An open-hardware tractor design and a local fork of it, a delivery platform under the Peer
 Production License, a soil handbook; a worker cooperative, a for-profit firm that builds on the
 commons, a for-benefit association that runs the infrastructure and a city acting as a Partner
-State; eight people, and contributions in every state of their a-posteriori validation.
+State; eight people, and contributions in every state of their a-posteriori validation. Then the
+money: a sponsorship, a grant, a licence fee and a donation come in; the for-benefit association
+keeps the courier platform's treasury and pays a server bill; the fork adopts a value equation
+(infrastructure fund, upstream, contributors) and shares its donation out, so part of it arrives
+at the parent design, which shares out its own sponsorship.
 
 Everything is written through the services, so the demo's event log is the one real use would
 produce. Loading is idempotent: each step first looks for what it would create, so a second run
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 
@@ -24,6 +29,8 @@ from communs.commons import services as commons_services
 from communs.commons.models import Approval, Commons, Contribution, Maintainer
 from communs.core import clock
 from communs.domain.contributions import Status
+from communs.ledger import services as ledger
+from communs.ledger.models import Distribution, Expense, Income, Treasurer
 
 DEMO_PASSWORD = "commons-demo-2026"  # noqa: S105 - printed on purpose; demo accounts only
 DEMO_EMAIL_DOMAIN = "example.org"
@@ -102,6 +109,18 @@ class _Contribution:
     rejected_by: str | None = None
     reason: str = ""
     withdrawn: bool = False
+
+
+@dataclass(frozen=True)
+class _Income:
+    commons: str
+    kind: str
+    amount: str  # EUR
+    memo: str
+    recorded_by: str
+    days_ago: int
+    payer: str | None = None
+    payer_name: str = ""
 
 
 class _Loader:
@@ -224,6 +243,63 @@ class _Loader:
             )
         if spec.withdrawn and row.status == Status.SUBMITTED:
             commons_services.contribution_withdraw(actor=actor, contribution=row)
+
+    # --- money ------------------------------------------------------------------------------
+
+    def treasurer(self, slug: str, by: str, name: str) -> None:
+        commons, agent = self.commons[slug], self.agents[name]
+        if not Treasurer.objects.filter(commons=commons, agent=agent).exists():
+            ledger.treasurer_add(actor=self.agents[by], commons=commons, agent=agent)
+
+    def income(self, spec: _Income) -> Income:
+        commons = self.commons[spec.commons]
+        # The memo is the demo's natural key for an income.
+        row = Income.objects.filter(commons=commons, memo=spec.memo).first()
+        if row is None:
+            row = ledger.income_record(
+                actor=self.agents[spec.recorded_by],
+                commons=commons,
+                kind=spec.kind,
+                amount=spec.amount,
+                currency="EUR",
+                payer=self.agents[spec.payer] if spec.payer else None,
+                payer_name=spec.payer_name,
+                memo=spec.memo,
+                received_at=self.now - timedelta(days=spec.days_ago),
+            )
+        return row
+
+    def expense(
+        self, slug: str, *, claimant: str, treasurer: str, amount: str, description: str, url: str
+    ) -> None:
+        commons, person = self.commons[slug], self.agents[claimant]
+        row = Expense.objects.filter(
+            commons=commons, claimant=person, description=description
+        ).first()
+        if row is None:
+            row = ledger.expense_submit(
+                actor=person,
+                commons=commons,
+                amount=amount,
+                currency="EUR",
+                description=description,
+                evidence_url=url,
+            )
+        if row.status == Expense.Status.PENDING:
+            row = ledger.expense_approve(actor=self.agents[treasurer], expense=row)
+        if row.status == Expense.Status.APPROVED:
+            ledger.expense_pay(actor=self.agents[treasurer], expense=row)
+
+    def equation(self, slug: str, by: str, definition: dict[str, Any]) -> None:
+        commons = self.commons[slug]
+        if not commons.equations.exists():
+            ledger.equation_adopt(actor=self.agents[by], commons=commons, definition=definition)
+
+    def distribute(self, slug: str, income: Income, by: str) -> None:
+        if not Distribution.objects.filter(income=income).exists():
+            ledger.distribution_run(
+                actor=self.agents[by], commons=self.commons[slug], income=income
+            )
 
 
 SOIL = "soil-handbook"
@@ -524,6 +600,71 @@ COURIER_LATE = (
     ),
 )
 
+SPONSORSHIP = _Income(
+    TRACTOR,
+    "sponsorship",
+    "6000.00",
+    "AgriMach sponsors the open tractor it builds its own machines on",
+    recorded_by="ada",
+    days_ago=60,
+    payer="agrimach",
+)
+GRANT = _Income(
+    COURIER,
+    "grant",
+    "12000.00",
+    "City of Riverside grant for cargo-bike deliveries in the old town",
+    recorded_by="dara",
+    days_ago=45,
+    payer="city-of-riverside",
+)
+LICENCE_FEE = _Income(
+    COURIER,
+    "licence_fee",
+    "2400.00",
+    "Peer Production License fee: a firm employing wage labour uses the platform",
+    recorded_by="dara",
+    days_ago=25,
+    payer_name="Metro Parcels Ltd",
+)
+DONATION = _Income(
+    HILLS,
+    "donation",
+    "1500.00",
+    "Donation from the hillside vineyards that trialled the narrow tractor",
+    recorded_by="ines",
+    days_ago=4,
+    payer_name="Hillside Vintners' Association",
+)
+
+# The fork's equation: a share for the association that runs the shared infrastructure, a share
+# for the design it builds on, the rest to its contributors.
+HILLS_EQUATION: dict[str, Any] = {
+    "rates": {"hour": "25", "artefact": "10", "citation": "50", "use": "1", "transfer": "1"},
+    "buckets": [
+        {
+            "name": "infrastructure",
+            "percent": "5",
+            "of": "whole",
+            "to": "agent",
+            "agent": "open-commons-foundation",
+        },
+        {"name": "upstream", "percent": "20", "of": "whole", "to": "upstream"},
+        {
+            "name": "contributors",
+            "percent": "100",
+            "of": "remaining",
+            "to": "contributors",
+            "policy": "balanced",
+            "rules": [
+                {"action": "work", "value": "quantity * hour", "claim": "equity"},
+                {"action": "produce", "value": "quantity * artefact", "claim": "equity"},
+                {"action": "cite", "value": "quantity * citation", "claim": "once"},
+            ],
+        },
+    ],
+}
+
 
 def load_demo() -> list[DemoLogin]:
     """Create the demo community (once) and return its logins."""
@@ -602,3 +743,23 @@ def _load() -> None:
     d.approvals_required(COURIER, by="chen", value=2)
     for item in COURIER_LATE:
         d.contribute(item)
+
+    # The for-benefit association keeps the courier platform's treasury; dara acts for it.
+    d.treasurer(COURIER, by="chen", name="open-commons-foundation")
+    sponsorship = d.income(SPONSORSHIP)
+    d.income(GRANT)
+    d.income(LICENCE_FEE)
+    donation = d.income(DONATION)
+    d.expense(
+        COURIER,
+        claimant="chen",
+        treasurer="dara",
+        amount="180.00",
+        description="Server hosting for the courier platform, January to March",
+        url="https://example.org/courier-app/invoices/hosting-q1.pdf",
+    )
+    d.equation(HILLS, by="ines", definition=HILLS_EQUATION)
+    # The fork shares its donation out first, so an upstream share arrives at the parent ...
+    d.distribute(HILLS, donation, by="ines")
+    # ... which then shares out its sponsorship by the default equation.
+    d.distribute(TRACTOR, sponsorship, by="ada")

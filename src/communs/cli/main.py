@@ -12,6 +12,8 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 
+from communs.cli import ledger
+
 DEFAULT_SETTINGS = "communs.config.settings.dev"
 
 
@@ -80,14 +82,12 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
     from communs.core import eventlog
-    from communs.core.models import EventStream
 
-    breaks = eventlog.verify(args.stream)
-    if not breaks:
-        streams = EventStream.objects.count() if args.stream is None else 1
-        print(f"OK: {streams} stream(s) verified, every hash matches.")
+    result = eventlog.verify(args.stream)
+    if result.ok:
+        print(f"OK: {result.streams} stream(s) verified, every hash matches.")
         return 0
-    for found in breaks:
+    for found in result.breaks:
         print(
             f"BROKEN: stream {found.stream}, event {found.event_id} (seq {found.seq}): "
             f"{found.reason}",
@@ -145,6 +145,7 @@ def parser() -> argparse.ArgumentParser:
     verify = command("verify", cmd_log_verify, "recompute every hash chain; exit 1 on a break", log)
     verify.add_argument("--stream", help="only this stream, e.g. instance or commons:SLUG")
 
+    ledger.register(sub)  # distribute, export valueflows
     manage = command("manage", cmd_manage, "run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     return root

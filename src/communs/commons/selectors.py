@@ -9,8 +9,10 @@ from django.db.models import Q, QuerySet, Sum
 
 from communs.accounts.models import Agent
 from communs.core.pagination import Page, keyset_page
-from communs.domain.contributions import Action, Status
-from communs.domain.errors import Invalid, NotFound
+from communs.domain import contributions as contrib
+from communs.domain.commons import check_kind, is_slug
+from communs.domain.contributions import Action, Status, has_nul
+from communs.domain.errors import DomainError, FieldErrors, Invalid, NotFound
 
 from .models import Approval, Citation, Commons, Contribution, ContributorTotal, Maintainer
 
@@ -18,6 +20,8 @@ MAX_LINEAGE = 20
 
 
 def commons_get(slug: str) -> Commons:
+    if not is_slug(slug):  # no commons has such a name: do not ask the database
+        raise NotFound("No commons has this name.")
     try:
         return Commons.objects.select_related("forked_from", "created_by").get(slug=slug)
     except Commons.DoesNotExist:
@@ -25,8 +29,15 @@ def commons_get(slug: str) -> Commons:
 
 
 def commons_list(*, query: str = "", kind: str = "") -> QuerySet[Commons]:
-    rows = Commons.objects.select_related("forked_from")
+    """Commons by title, filtered by a search text and a kind; Invalid names a bad filter."""
+    errors = FieldErrors()
     query = query.strip()
+    if has_nul(query):
+        errors.add("q", "Remove the NUL character.")
+    if kind:
+        check_kind(kind, errors)
+    errors.raise_if_any()
+    rows = Commons.objects.select_related("forked_from", "created_by")
     if query:
         rows = rows.filter(
             Q(slug__icontains=query) | Q(title__icontains=query) | Q(summary__icontains=query)
@@ -34,6 +45,13 @@ def commons_list(*, query: str = "", kind: str = "") -> QuerySet[Commons]:
     if kind:
         rows = rows.filter(kind=kind)
     return rows.order_by("title", "slug")
+
+
+def commons_page(
+    *, query: str = "", kind: str = "", cursor: str | None = None, limit: int = 50
+) -> Page[Commons]:
+    """`commons_list`, newest first, one keyset page at a time (the API's list)."""
+    return keyset_page(commons_list(query=query, kind=kind), cursor=cursor, limit=limit)
 
 
 def maintainers(commons: Commons) -> QuerySet[Maintainer]:
@@ -54,7 +72,7 @@ def totals(commons: Commons, *, limit: int = 50) -> list[ContributorTotal]:
 
 
 def lineage(commons: Commons) -> list[Commons]:
-    """Parent, grandparent, … of a fork (nearest first)."""
+    """Parent, grandparent, … of a fork (nearest first), at most `MAX_LINEAGE` of them."""
     chain: list[Commons] = []
     current = commons.forked_from
     while current is not None and len(chain) < MAX_LINEAGE:
@@ -65,6 +83,11 @@ def lineage(commons: Commons) -> list[Commons]:
             else None
         )
     return chain
+
+
+def lineage_truncated(chain: list[Commons]) -> bool:
+    """Was this `lineage()` cut at `MAX_LINEAGE`, with older ancestors left out?"""
+    return len(chain) >= MAX_LINEAGE and chain[-1].forked_from_id is not None
 
 
 @dataclass(frozen=True)
@@ -100,9 +123,10 @@ class Ancestor:
     credits: list[Credit]
 
 
-def credited_ancestors(commons: Commons, *, limit: int = 20) -> list[Ancestor]:
-    """The contributors of every commons this one descends from, credited on the fork's page."""
-    return [Ancestor(parent, credits(parent, limit=limit)) for parent in lineage(commons)]
+def credited_ancestors(chain: list[Commons], *, limit: int = 20) -> list[Ancestor]:
+    """The contributors of every commons in a fork's `lineage()`, credited on the fork's page.
+    Takes the lineage the caller already has, so it is walked once per page."""
+    return [Ancestor(parent, credits(parent, limit=limit)) for parent in chain]
 
 
 def forks(commons: Commons) -> QuerySet[Commons]:
@@ -141,6 +165,8 @@ def contribution_list(
             raise Invalid.field("action", f"Choose one of {', '.join(Action)}.")
         rows = rows.filter(action=action)
     if contributor:
+        if has_nul(contributor):
+            raise Invalid.field("contributor", "Remove the NUL character.")
         rows = rows.filter(contributor__name=contributor)
     rows = rows.select_related("contributor", "organisation")
     return keyset_page(rows, cursor=cursor, limit=limit)
@@ -159,12 +185,21 @@ def review_queue(reviewer: Agent, *, limit: int = 100) -> list[Contribution]:
 
 
 def can_review(agent: Agent | None, contribution: Contribution) -> bool:
-    return (
-        agent is not None
-        and contribution.status == Status.SUBMITTED
-        and contribution.contributor_id != agent.pk
-        and is_maintainer(agent, contribution.commons)
-    )
+    """Would `contribution_accept` / `_reject` let this person decide now? (The same rule.)"""
+    if agent is None:
+        return False
+    try:
+        contrib.check_review(
+            status=contribution.status,
+            reviewer_is_maintainer=is_maintainer(agent, contribution.commons),
+            reviewer_is_contributor=contribution.contributor_id == agent.pk,
+            already_approved=Approval.objects.filter(
+                contribution=contribution, maintainer=agent
+            ).exists(),
+        )
+    except DomainError:
+        return False
+    return True
 
 
 def approvals_of(contribution: Contribution) -> QuerySet[Approval]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 
 from communs.accounts.models import Agent, Membership
 from communs.core import clock, eventlog
@@ -15,10 +14,6 @@ from communs.domain import contributions as contrib
 from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid
 
 from .models import Approval, Citation, Commons, Contribution, ContributorTotal, Maintainer
-
-
-def _decimal_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _slug_free(slug: str) -> None:
@@ -95,7 +90,10 @@ def _insert(actor: Agent, data: rules.CommonsInput, forked_from: Commons | None)
 
 
 def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None = None) -> Commons:
-    """Anyone may fork: the fork copies the parent, records it and cites it upstream."""
+    """Anyone may fork: the fork copies the parent's description, kind and licence, records
+    the parent and cites it upstream. Its forker is its only maintainer, so it requires one
+    approval whatever the parent requires (more could never be given); its maintainers can
+    raise it once they are more."""
     data = rules.check_commons(
         slug=slug,
         title=title or parent.title,
@@ -103,7 +101,7 @@ def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None 
         description=parent.description,
         kind=parent.kind,
         licence=parent.licence,
-        approvals_required=parent.approvals_required,
+        approvals_required=1,
     )
     _slug_free(data.slug)
     try:
@@ -203,7 +201,7 @@ def contribution_submit(
                 "contributor": actor.name,
                 "organisation": organisation.name if organisation else None,
                 "action": data.action.value,
-                "quantity": _decimal_text(data.quantity),
+                "quantity": contrib.quantity_text(data.quantity),
                 "unit": data.unit,
                 "description": data.description,
                 "evidence_url": data.evidence_url,
@@ -238,14 +236,16 @@ def contribution_accept(
     """A maintainer approves; with enough approvals the contribution is accepted and credited."""
     text = contrib.check_reason(note, required=False)
     with transaction.atomic():
+        # The commons row first: `settings_update` holds it while it changes the number of
+        # approvals required, so this approval counts against the setting in force.
+        _lock_commons(contribution.commons_id)
         row = _locked(contribution)
         _check_review(actor, row)
         now = clock.now()
         Approval.objects.create(contribution=row, maintainer=actor, note=text, created_at=now)
         approvals = Approval.objects.filter(contribution=row).count()
-        stream = eventlog.commons_stream(row.commons.slug)
         eventlog.append(
-            stream,
+            eventlog.commons_stream(row.commons.slug),
             "contribution.approved",
             actor.name,
             {
@@ -255,23 +255,33 @@ def contribution_accept(
                 "required": row.commons.approvals_required,
             },
         )
-        row.status = contrib.status_after_approval(approvals, row.commons.approvals_required)
-        if row.status == contrib.Status.ACCEPTED:
-            row.decided_at = now
-            row.save(update_fields=["status", "decided_at"])
-            _credit(row)
-            eventlog.append(
-                stream,
-                "contribution.accepted",
-                actor.name,
-                {
-                    "id": row.pk,
-                    "contributor": row.contributor.name,
-                    "quantity": _decimal_text(row.quantity),
-                    "unit": row.unit,
-                },
-            )
+        status = contrib.status_after_approval(approvals, row.commons.approvals_required)
+        if status == contrib.Status.ACCEPTED:
+            _accept(actor, row, now)
     return row
+
+
+def _lock_commons(pk: int) -> Commons:
+    return Commons.objects.select_for_update().get(pk=pk)
+
+
+def _accept(actor: Agent, row: Contribution, now: datetime) -> None:
+    """Accept a (locked, submitted) contribution that has its approvals: credit and log it."""
+    row.status = contrib.Status.ACCEPTED
+    row.decided_at = now
+    row.save(update_fields=["status", "decided_at"])
+    _credit(row)
+    eventlog.append(
+        eventlog.commons_stream(row.commons.slug),
+        "contribution.accepted",
+        actor.name,
+        {
+            "id": row.pk,
+            "contributor": row.contributor.name,
+            "quantity": contrib.quantity_text(row.quantity),
+            "unit": row.unit,
+        },
+    )
 
 
 def _credit(row: Contribution) -> None:
@@ -320,12 +330,19 @@ def contribution_withdraw(*, actor: Agent, contribution: Contribution) -> Contri
 
 
 def settings_update(*, actor: Agent, commons: Commons, approvals_required: object) -> Commons:
-    """Change how many maintainer approvals a contribution needs."""
+    """Change how many maintainer approvals a contribution needs: at most as many as the commons
+    has maintainers. Lowering it accepts, at once, every submitted contribution that already
+    has the approvals now required (as if its last approval had just been given)."""
     _require_maintainer(actor, commons, "change its settings")
     errors = FieldErrors()
-    approvals = rules.check_approvals(approvals_required, errors)
+    approvals = rules.check_approvals(
+        approvals_required, errors, maintainers=Maintainer.objects.filter(commons=commons).count()
+    )
     errors.raise_if_any()
     with transaction.atomic():
+        # Held until commit: an approval given meanwhile waits, then counts against the new
+        # setting, so no contribution is left with enough approvals but not accepted.
+        _lock_commons(commons.pk)
         commons.approvals_required = approvals
         commons.save(update_fields=["approvals_required"])
         eventlog.append(
@@ -334,4 +351,26 @@ def settings_update(*, actor: Agent, commons: Commons, approvals_required: objec
             actor.name,
             {"approvals_required": approvals},
         )
+        now = clock.now()
+        for row in _approved_enough(commons, approvals):
+            _accept(actor, row, now)
     return commons
+
+
+def _approved_enough(commons: Commons, required: int) -> list[Contribution]:
+    """Submitted contributions of a commons with at least `required` approvals, locked, oldest
+    first. (FOR UPDATE cannot go with GROUP BY, so the count picks them and the lock follows.)"""
+    ids = list(
+        Contribution.objects.filter(commons=commons, status=contrib.Status.SUBMITTED)
+        .annotate(approvals_given=Count("approvals"))
+        .filter(approvals_given__gte=required)
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return []
+    return list(
+        Contribution.objects.select_for_update(of=("self",))
+        .select_related("commons", "contributor")
+        .filter(pk__in=ids, status=contrib.Status.SUBMITTED)
+        .order_by("pk")
+    )

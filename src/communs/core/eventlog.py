@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from communs.domain import hashchain
+from communs.domain.contributions import has_nul
+from communs.domain.errors import NotFound
 
 from . import clock
 from .models import Event, EventStream
@@ -104,14 +111,92 @@ def _links(stream: str) -> Iterator[hashchain.Link]:
         yield hashchain.Link(event_id, seq, body, prev_hash, digest)
 
 
-def verify(stream: str | None = None) -> list[StreamBreak]:
-    """Recompute every chain (or one); return the first break of each broken stream."""
-    heads = EventStream.objects.order_by("name")
+@dataclass(frozen=True)
+class Verification:
+    """What one verification checked, when, and the first break of each broken stream."""
+
+    streams: int
+    breaks: tuple[StreamBreak, ...]
+    verified_at: datetime
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
+
+
+def _verify_stream(name: str) -> hashchain.Break | None:
+    """Verify one stream. On PostgreSQL its head and its events are read from one snapshot
+    (REPEATABLE READ), so an event appended between the two reads is not taken for tampering.
+    Inside a caller's transaction the snapshot cannot be chosen, and SQLite needs none as long
+    as nothing else writes."""
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic() if snapshot else nullcontext():
+        if snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        head = EventStream.objects.get(name=name)
+        return hashchain.verify(_links(name), head_seq=head.length, head_hash=head.head_hash)
+
+
+def verify(stream: str | None = None) -> Verification:
+    """Recompute every chain (or the one named, NotFound if there is none) from its first event
+    and compare each with its stream head's recorded length and hash."""
+    names = EventStream.objects.order_by("name").values_list("name", flat=True)
     if stream is not None:
-        heads = heads.filter(name=stream)
+        if has_nul(stream):
+            raise NotFound("No event stream has a NUL character in its name.")
+        names = names.filter(name=stream)
+    verified_at = clock.now()
+    checked = list(names)
+    if stream is not None and not checked:
+        raise NotFound(f"No event stream is named '{stream}'.")
     breaks = []
-    for head in heads:
-        found = hashchain.verify(_links(head.name), head_seq=head.length)
+    for name in checked:
+        found = _verify_stream(name)
         if found is not None:
-            breaks.append(StreamBreak(head.name, found.event_id, found.seq, found.reason))
-    return breaks
+            breaks.append(StreamBreak(name, found.event_id, found.seq, found.reason))
+    return Verification(len(checked), tuple(breaks), verified_at)
+
+
+VERIFY_CACHE_KEY = "communs:eventlog:verification"
+VERIFY_MAX_AGE = timedelta(seconds=60)
+_verify_lock = threading.Lock()
+
+
+def _heads_digest() -> str:
+    """One hash over every stream head: it changes whenever any event is appended."""
+    digest = hashlib.sha256()
+    rows = EventStream.objects.order_by("name").values_list("name", "length", "head_hash")
+    for name, length, head_hash in rows.iterator():
+        digest.update(hashchain.canonical_json([name, length, head_hash]))
+    return digest.hexdigest()
+
+
+def _cached(heads: str) -> Verification | None:
+    entry = cache.get(VERIFY_CACHE_KEY)
+    if not isinstance(entry, tuple) or len(entry) != 2:
+        return None
+    key, result = entry
+    if key != heads or not isinstance(result, Verification):
+        return None
+    if clock.now() - result.verified_at >= VERIFY_MAX_AGE:
+        return None
+    return result
+
+
+def verify_cached() -> Verification:
+    """`verify()` for the public pages: the previous result while no stream head has changed
+    and it is under a minute old, so anonymous requests cannot make the server recompute every
+    chain at will. A rewrite that leaves the heads alone shows up within a minute; the CLI
+    (`communs log verify`) always recomputes."""
+    heads = _heads_digest()
+    found = _cached(heads)
+    if found is not None:
+        return found
+    with _verify_lock:  # concurrent requests of this process wait for one computation
+        found = _cached(heads)
+        if found is not None:
+            return found
+        result = verify()
+        cache.set(VERIFY_CACHE_KEY, (heads, result), VERIFY_MAX_AGE.total_seconds())
+        return result

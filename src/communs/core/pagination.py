@@ -5,6 +5,7 @@ Page 1,000 costs what page 1 does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -14,6 +15,10 @@ from communs.domain.errors import Invalid
 
 M = TypeVar("M", bound=Model)
 MAX_LIMIT = 200
+# A cursor is a primary key: ASCII digits (str.isdigit() would also let "²" through to int()),
+# no larger than a signed 64-bit integer.
+CURSOR_RE = re.compile(r"[0-9]{1,19}")
+MAX_CURSOR = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class Page(Generic[M]):
 def parse_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
-    if not cursor.isdigit() or len(cursor) > 19:
+    if not CURSOR_RE.fullmatch(cursor) or int(cursor) > MAX_CURSOR:
         raise Invalid.field("cursor", "This cursor is not one this server gave out.")
     return int(cursor)
 

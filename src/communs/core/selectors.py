@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from communs.core.pagination import Page, keyset_page
-from communs.domain.errors import NotFound
+from communs.domain.contributions import has_nul
+from communs.domain.errors import Invalid, NotFound
 
 from . import eventlog
 from .models import Event, EventStream
@@ -14,6 +15,8 @@ def event_list(
 ) -> Page[Event]:
     rows = Event.objects.all()
     if stream is not None:
+        if has_nul(stream):
+            raise NotFound("No event stream has a NUL character in its name.")
         if not EventStream.objects.filter(name=stream).exists():
             raise NotFound(f"No event stream is named '{stream}'.")
         rows = rows.filter(stream_id=stream)
@@ -21,4 +24,7 @@ def event_list(
 
 
 def commons_events(slug: str, *, cursor: str | None = None, limit: int = 50) -> Page[Event]:
+    """The log of one commons (`?commons=` on the API names the field)."""
+    if has_nul(slug):
+        raise Invalid.field("commons", "Remove the NUL character.")
     return event_list(stream=eventlog.commons_stream(slug), cursor=cursor, limit=limit)

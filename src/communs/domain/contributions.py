@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -53,6 +54,9 @@ MAX_QUANTITY = Decimal("1000000")
 QUANTITY_PLACES = 4
 MAX_DESCRIPTION = 2000
 MAX_URL = 500
+# Plain ASCII decimals only: no exponent, no "_" separators, no other scripts' digits. A leading
+# minus is read so that a negative quantity gets the "greater than zero" message.
+QUANTITY_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 # A little slack for clocks that disagree; anything later is a typo or a lie.
 FUTURE_SLACK = timedelta(hours=24)
 
@@ -69,16 +73,19 @@ class ContributionInput:
 
 
 def parse_quantity(raw: object, errors: FieldErrors) -> Decimal | None:
+    """A positive decimal such as 2 or 1.5 (a string, or a JSON integer or float), at most
+    `QUANTITY_PLACES` significant decimal places: "0.10000" is 0.1."""
     if isinstance(raw, bool) or raw is None or raw == "":
         errors.add("quantity", "A quantity is required.")
         return None
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
+    text = str(raw).strip() if isinstance(raw, str | int | float | Decimal) else ""
+    if not QUANTITY_RE.fullmatch(text):
         errors.add("quantity", "Enter a number, such as 2 or 1.5.")
         return None
-    if not value.is_finite():
-        errors.add("quantity", "Enter a finite number.")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):  # pragma: no cover - the pattern only lets numbers by
+        errors.add("quantity", "Enter a number, such as 2 or 1.5.")
         return None
     if value <= 0:
         errors.add("quantity", "The quantity must be greater than zero.")
@@ -86,11 +93,22 @@ def parse_quantity(raw: object, errors: FieldErrors) -> Decimal | None:
     if value > MAX_QUANTITY:
         errors.add("quantity", f"The quantity cannot exceed {MAX_QUANTITY}.")
         return None
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > QUANTITY_PLACES:
+    if _places(value.normalize()) > QUANTITY_PLACES:
         errors.add("quantity", f"Use at most {QUANTITY_PLACES} decimal places.")
         return None
+    if _places(value) > QUANTITY_PLACES:  # only trailing zeros beyond: drop them
+        value = value.quantize(Decimal(1).scaleb(-QUANTITY_PLACES))
     return value
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
+
+
+def quantity_text(value: Decimal) -> str:
+    """A quantity as the API and the log write it: plain decimal, no trailing zeros ("2.5")."""
+    return format(value.normalize(), "f")
 
 
 def has_nul(text: str) -> bool:

@@ -8,10 +8,12 @@ tie-break, so payouts always add up to the amount to the minor unit.
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
 from typing import TypeVar
@@ -28,21 +30,26 @@ def largest_remainder(total: int, weights: Mapping[K, Fraction | Decimal | int])
 
     Each key gets the floor of its exact share; the units left over go one each to the largest
     remainders, ties broken by the key's sort order (as text), so the result is deterministic.
+    Works in integers (weights brought to a common denominator): fast for 50,000 keys.
     """
     if total < 0:
         raise ValueError("cannot split a negative amount")
-    exact = {k: Fraction(w) for k, w in weights.items()}
+    exact = {k: w if isinstance(w, Fraction) else Fraction(w) for k, w in weights.items()}
     if any(w < 0 for w in exact.values()):
         raise ValueError("weights must not be negative")
-    whole = sum(exact.values(), Fraction(0))
+    denominator = math.lcm(*(w.denominator for w in exact.values())) if exact else 1
+    scaled = {k: w.numerator * (denominator // w.denominator) for k, w in exact.items()}
+    whole = sum(scaled.values())
     if whole == 0:
         raise ValueError("weights must not all be zero")
-    shares = {k: total * w / whole for k, w in exact.items()}
-    result = {k: int(s) for k, s in shares.items()}  # floor: shares are never negative
+    result: dict[K, int] = {}
+    remainders: dict[K, int] = {}
+    for k, w in scaled.items():
+        result[k], remainders[k] = divmod(total * w, whole)
     left = total - sum(result.values())
-    order = sorted(shares, key=lambda k: (-(shares[k] - result[k]), str(k)))
-    for k in order[:left]:
-        result[k] += 1
+    if left:
+        for k in heapq.nsmallest(left, remainders, key=lambda k: (-remainders[k], str(k))):
+            result[k] += 1
     return result
 
 
@@ -137,15 +144,19 @@ def _scope(bucket: Bucket, rule: Rule) -> Scope:
 
 
 def number(value: Decimal | Fraction | int) -> str:
-    """4000 → "4 000", 52.5 → "52.5": thin, readable numbers for explanations."""
+    """4000 → "4 000", 52.5 → "52.5", at most two decimals: readable numbers for explanations."""
     if isinstance(value, Fraction):
         value = Decimal(value.numerator) / Decimal(value.denominator)
-    text = format(Decimal(value).quantize(Decimal("0.01")).normalize(), "f")
-    whole, _, part = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-")
-    grouped = " ".join(digits[max(0, i - 3) : i] for i in range(len(digits), 0, -3)[::-1])
-    return sign + grouped + (f".{part}" if part else "")
+    text = f"{value:,f}"
+    if "." in text:
+        whole, part = text.split(".")
+        part = part.rstrip("0")
+        if len(part) > 2:  # round to hundredths, with room for every digit
+            with localcontext() as ctx:
+                ctx.prec = max(ctx.prec, Decimal(value).adjusted() + 4)
+                return number(Decimal(value).quantize(Decimal("0.01")).normalize())
+        text = f"{whole}.{part}" if part else whole
+    return text.replace(",", " ")
 
 
 def _percent(share: Fraction) -> str:
@@ -163,10 +174,41 @@ def _values(
     bucket: Bucket, equation: Equation, tallies: Sequence[Tally], debt_paid: Mapping[str, Decimal]
 ) -> dict[str, _Value]:
     values: dict[str, _Value] = defaultdict(_Value)
+    unspent = dict(debt_paid)  # what was paid on debt, not yet set against one of the claims
     grouped: dict[tuple[str, str, str, Rule], tuple[Decimal, Decimal]] = {}
-    for tally in tallies:
-        rule = bucket.rule_for(tally.action, tally.unit)
-        if rule is None or tally.scope != _scope(bucket, rule):
+    coefficients_of: dict[int, tuple[Decimal, Decimal] | None] = {}
+
+    def coefficients(rule: Rule) -> tuple[Decimal, Decimal] | None:
+        if id(rule) not in coefficients_of:
+            coefficients_of[id(rule)] = affine(rule.value, "quantity", equation.rates)
+        return coefficients_of[id(rule)]
+
+    rate_texts: dict[int, str] = {}
+    rules: dict[tuple[str, str], tuple[Rule | None, Scope | None]] = {}
+
+    def rate_text(rule: Rule) -> str:
+        if id(rule) not in rate_texts:
+            linear = coefficients(rule)
+            if linear is None:
+                rate_texts[id(rule)] = f" valued by {rule.value.text}"
+            else:
+                a, b = linear
+                rate_texts[id(rule)] = f" × {number(a)}" + (f" + {number(b)} each" if b else "")
+        return rate_texts[id(rule)]
+
+    # Decimal sums of per-row values can round, so their order must not depend on the caller's.
+    # Summed tallies are one per key and need no sorting.
+    ordered = [t for t in tallies if not t.per_row] + sorted(
+        (t for t in tallies if t.per_row),
+        key=lambda t: (t.agent, t.action, t.unit, t.scope.value, t.quantity, t.count),
+    )
+    for tally in ordered:
+        key_rule = (tally.action, tally.unit)
+        if key_rule not in rules:
+            found = bucket.rule_for(tally.action, tally.unit)
+            rules[key_rule] = (found, _scope(bucket, found) if found else None)
+        rule, scope = rules[key_rule]
+        if rule is None or tally.scope != scope:
             continue
         if tally.scope == Scope.WINDOW and tally.window_days not in (None, bucket.window_days):
             continue
@@ -175,10 +217,10 @@ def _values(
             worth = each * tally.count
             quantity = tally.quantity * tally.count
         else:
-            coefficients = affine(rule.value, "quantity", equation.rates)
-            if coefficients is None:
+            linear = coefficients(rule)
+            if linear is None:
                 raise ValueError(f"'{rule.value.text}' needs per-row tallies for {tally.action}")
-            a, b = coefficients
+            a, b = linear
             worth = a * tally.quantity + b * tally.count
             quantity = tally.quantity
         key = (tally.agent, tally.action, tally.unit, rule)
@@ -189,14 +231,11 @@ def _values(
     ):
         entry = values[agent]
         label = f"{number(quantity)} {unit} {action}"
-        coefficients = affine(rule.value, "quantity", equation.rates)
-        if coefficients is None:
-            line = f"{label} valued by {rule.value.text}"
-        else:
-            a, b = coefficients
-            line = f"{label} × {number(a)}" + (f" + {number(b)} each" if b else "")
+        line = f"{label}{rate_text(rule)}"
         if rule.claim == Claim.DEBT:
-            owed = max(Decimal(0), worth - debt_paid.get(agent, Decimal(0)))
+            repaid = unspent.get(agent, Decimal(0))
+            owed = max(Decimal(0), worth - repaid)
+            unspent[agent] = max(Decimal(0), repaid - worth)
             entry.debt += owed
             entry.total += owed
             entry.lines.append(f"{label} owed {number(worth)}, {number(owed)} still unpaid")
@@ -290,26 +329,34 @@ def distribute(
                 )
             )
             continue
+        # Values as integers over one common scale: exact, and fast for many contributors.
+        exponent = min(
+            (e for v in values.values() if isinstance(e := v.total.as_tuple().exponent, int)),
+            default=0,
+        )
+        scaled = {a: int(v.total.scaleb(-min(exponent, 0))) for a, v in values.items()}
+        whole = sum(scaled.values())
+        weights_f: dict[str, int] = {}
+        reason = {}
         if bucket.policy == Policy.IMMEDIATE:
-            weights_f = {a: Fraction(v.total) for a, v in values.items()}
-            reason = {a: f"of {number(total)} units in {where}" for a in values}
+            weights_f = scaled
+            reason = dict.fromkeys(values, f"of {number(total)} units in {where}")
         else:
             paid_total = sum(paid.values())
-            pool = Fraction(paid_total + budget)
-            weights_f = {}
-            reason = {}
-            for agent, v in values.items():
-                target = pool * Fraction(v.total) / Fraction(total)
-                owed = max(Fraction(0), target - paid.get(agent, 0))
-                weights_f[agent] = owed
+            pool = paid_total + budget
+            for agent in values:
+                received = paid.get(agent, 0)
+                # owed * whole = pool * value - received * whole: same proportions, in integers
+                weights_f[agent] = max(0, pool * scaled[agent] - received * whole)
                 reason[agent] = (
                     f"of {number(total)} units over the commons' life in {where}: fair share "
-                    f"{display(int(target), currency)} of {display(paid_total + budget, currency)}"
-                    f" paid out in all, {display(paid.get(agent, 0), currency)} already received"
+                    f"{display(pool * scaled[agent] // whole, currency)} of "
+                    f"{display(pool, currency)} paid out in all, "
+                    f"{display(received, currency)} already received"
                 )
             if not any(weights_f.values()):
                 # Everyone already holds at least their share: fall back to plain proportions.
-                weights_f = {a: Fraction(v.total) for a, v in values.items()}
+                weights_f = scaled
         parts = largest_remainder(budget, weights_f)
         for agent in sorted(parts):
             part = parts[agent]
@@ -321,10 +368,10 @@ def distribute(
                 debt = min(
                     int(part * Fraction(v.debt) / Fraction(v.total)), int(v.debt.scaleb(digits))
                 )
-            text = (
-                f"{' + '.join(v.lines)} = {number(v.total)} {reason[agent]} "
-                f"→ {display(part, currency)}"
-            )
+            summary = " + ".join(v.lines)
+            if len(v.lines) > 1 or v.debt:  # a single line already ends with its value
+                summary += f" = {number(v.total)}"
+            text = f"{summary} {reason[agent]} → {display(part, currency)}"
             payouts.append(
                 Payout(bucket.name, Target.CONTRIBUTORS, agent, part, v.total, debt, text)
             )

@@ -11,16 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeGuard
 
 from .contributions import UNITS, Action
 from .errors import FieldErrors, Invalid
 from .expressions import Expression, parse
 
 RATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+BUCKET_KEYS = {"name", "percent", "of", "to", "agent", "policy", "window_days", "rules"}
+RULE_KEYS = {"action", "unit", "value", "claim"}
 RESERVED_NAMES = {"quantity", "min", "max"}
 MAX_BUCKETS = 20
 MAX_RULES = 50
@@ -126,9 +129,11 @@ def _decimal(
     raw: object, errors: FieldErrors, field: str, *, low: Decimal, high: Decimal
 ) -> Decimal:
     try:
-        if isinstance(raw, bool) or not isinstance(raw, str | int):
+        if not isinstance(raw, str) or not NUMBER.fullmatch(raw.strip()):
             raise InvalidOperation
-        value = Decimal(str(raw).strip())
+        value = Decimal(raw.strip())
+        if value.is_zero():
+            value = Decimal(0)  # not "-0"
     except (InvalidOperation, ValueError):
         errors.add(field, 'Give a decimal number as a string, such as "25" or "12.5".')
         return Decimal(0)
@@ -136,6 +141,17 @@ def _decimal(
         errors.add(field, f"Give a number between {low} and {high}.")
         return Decimal(0)
     return value
+
+
+def _is(value: object, choices: type[StrEnum]) -> TypeGuard[str]:
+    """`value` is one of the enum's values (and not, say, a list from a JSON body)."""
+    return isinstance(value, str) and value in {c.value for c in choices}
+
+
+def _unknown(raw: Mapping[Any, Any], known: set[str], path: str, errors: FieldErrors) -> None:
+    unknown = set(map(str, raw)) - known
+    if unknown:
+        errors.add(path, f"Unknown keys: {', '.join(sorted(unknown))}.")
 
 
 def parse_equation(data: object) -> Equation:
@@ -181,6 +197,7 @@ def _bucket(raw: object, path: str, names: set[str], errors: FieldErrors) -> Buc
     if not isinstance(raw, Mapping):
         errors.add(path, "A bucket is an object.")
         return None
+    _unknown(raw, BUCKET_KEYS, path, errors)
     name = raw.get("name")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 60:
         errors.add(f"{path}.name", "Name the bucket (1 to 60 characters).")
@@ -189,9 +206,9 @@ def _bucket(raw: object, path: str, names: set[str], errors: FieldErrors) -> Buc
         raw.get("percent"), errors, f"{path}.percent", low=Decimal(0), high=Decimal(100)
     )
     of, to = raw.get("of", Of.WHOLE), raw.get("to")
-    if of not in set(Of):
+    if not _is(of, Of):
         errors.add(f"{path}.of", "Use 'whole' or 'remaining'.")
-    if to not in set(Target):
+    if not _is(to, Target):
         errors.add(f"{path}.to", "Use 'agent', 'upstream' or 'contributors'.")
         return None
     agent = raw.get("agent")
@@ -200,7 +217,7 @@ def _bucket(raw: object, path: str, names: set[str], errors: FieldErrors) -> Buc
     if to != Target.AGENT and agent is not None:
         errors.add(f"{path}.agent", "Only an 'agent' bucket names an agent.")
     policy = raw.get("policy", Policy.BALANCED)
-    if policy not in set(Policy):
+    if not _is(policy, Policy):
         errors.add(f"{path}.policy", "Use 'immediate' or 'balanced'.")
         policy = Policy.BALANCED
     window = raw.get("window_days", 365)
@@ -226,7 +243,7 @@ def _bucket(raw: object, path: str, names: set[str], errors: FieldErrors) -> Buc
     return Bucket(
         name.strip(),
         percent,
-        Of(of) if of in set(Of) else Of.WHOLE,
+        Of(of) if _is(of, Of) else Of.WHOLE,
         Target(to),
         agent if to == Target.AGENT else None,
         Policy(policy),
@@ -239,15 +256,16 @@ def _rule(raw: object, path: str, names: set[str], errors: FieldErrors) -> Rule 
     if not isinstance(raw, Mapping):
         errors.add(path, "A rule is an object with 'action' and 'value'.")
         return None
+    _unknown(raw, RULE_KEYS, path, errors)
     action = raw.get("action")
-    if action not in set(Action):
+    if not _is(action, Action):
         errors.add(f"{path}.action", f"Use one of {', '.join(Action)}.")
         return None
     unit = raw.get("unit")
     if unit is not None and unit not in UNITS[Action(action)]:
         errors.add(f"{path}.unit", f"'{action}' is measured in {', '.join(UNITS[Action(action)])}.")
     claim = raw.get("claim", Claim.EQUITY)
-    if claim not in set(Claim):
+    if not _is(claim, Claim):
         errors.add(f"{path}.claim", "Use 'equity', 'debt' or 'once'.")
         claim = Claim.EQUITY
     try:
@@ -277,8 +295,11 @@ def _check_total(equation: Equation) -> None:
 
 
 def _pct(share: Fraction) -> str:
-    value = Decimal(share.numerator * 100) / Decimal(share.denominator)
-    return format(value.quantize(Decimal("0.01")).normalize(), "f")
+    # Exact (shares of decimal percentages are decimals): 99.999 % must not read as "100 %".
+    with localcontext() as ctx:
+        ctx.prec = 60
+        value = Decimal(share.numerator * 100) / Decimal(share.denominator)
+        return format(value.normalize(), "f")
 
 
 def _normalised(rates: Mapping[str, Decimal], buckets: list[Bucket]) -> dict[str, Any]:
@@ -312,7 +333,10 @@ def _normalised(rates: Mapping[str, Decimal], buckets: list[Bucket]) -> dict[str
 
 
 def _text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    # Every digit that was given: the default 28-digit context would round the stored text.
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, len(value.as_tuple().digits))
+        return format(value.normalize(), "f")
 
 
 DEFAULT = parse_equation(DEFAULT_DEFINITION)

@@ -9,6 +9,7 @@ is exact, in Decimal.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
@@ -43,9 +44,14 @@ class Expression:
 
 
 def _fail(text: str, node: ast.AST, why: str) -> Invalid:
-    start = getattr(node, "col_offset", 0)
-    end = getattr(node, "end_col_offset", start + 1) or start + 1
-    part = text[start:end]
+    # The parser counts columns in UTF-8 bytes, per line: turn them into characters of `text`.
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text) or [""]
+    line = min(max(getattr(node, "lineno", 1), 1), len(lines))
+    column = getattr(node, "col_offset", 0)
+    start = sum(map(len, lines[: line - 1])) + len(
+        lines[line - 1].encode()[:column].decode(errors="ignore")
+    )
+    part = ast.get_source_segment(text, node) or text[start : start + 1]
     return Invalid.field("expression", f"{why}: '{part}' at character {start + 1} of '{text}'.")
 
 

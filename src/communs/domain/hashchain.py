@@ -2,7 +2,8 @@
 
 Each event of a stream stores the hash of the one before it and
 `hash = sha256(prev_hash + canonical_json(body))`. Changing, removing or reordering any event
-breaks the chain at that event or the next one, which is what `verify` reports.
+breaks the chain at that event or the next one (or, for the last event, disagrees with the
+hash the stream head recorded), which is what `verify` reports.
 """
 
 from __future__ import annotations
@@ -47,11 +48,15 @@ class Break:
     reason: str
 
 
-def verify(links: Iterable[Link], *, head_seq: int | None = None) -> Break | None:
+def verify(
+    links: Iterable[Link], *, head_seq: int | None = None, head_hash: str | None = None
+) -> Break | None:
     """Walk one stream in `seq` order; return the first break, or None if the chain holds.
 
-    `head_seq` is the stream's recorded length; it catches events removed from the end.
-    Runs in constant memory, so `links` can stream from the database.
+    `head_seq` and `head_hash` are the stream's recorded length and last hash: the first catches
+    events removed from the end, the second a last event rewritten together with its own hash
+    (nothing after it would notice). Runs in constant memory, so `links` can stream from the
+    database.
     """
     expected_prev = GENESIS
     expected_seq = 1
@@ -69,9 +74,13 @@ def verify(links: Iterable[Link], *, head_seq: int | None = None) -> Break | Non
         expected_prev = link.hash
         expected_seq += 1
         last = link
+    where = last.id if last else 0
     if head_seq is not None and head_seq != expected_seq - 1:
-        where = last.id if last else 0
         return Break(
             where, expected_seq - 1, f"stream head says {head_seq} events, found {expected_seq - 1}"
+        )
+    if head_hash is not None and head_hash != expected_prev:
+        return Break(
+            where, expected_seq - 1, "the stream head's hash does not match the last event's hash"
         )
     return None

@@ -39,6 +39,8 @@ def check_currency(code: object, field: str = "currency") -> str:
 
 def parse_amount(raw: object, currency: str, field: str = "amount") -> int:
     """A positive decimal string ("12.50") in `currency`, as integer minor units."""
+    if currency not in CURRENCIES:
+        raise Invalid.field("currency", f"Unknown currency '{currency}'.")
     digits = CURRENCIES[currency]
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise Invalid.field(field, 'Give the amount as a decimal string, such as "12.50".')

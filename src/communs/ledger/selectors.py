@@ -77,7 +77,7 @@ def income_get(pk: int) -> Income:
 
 
 def incomes(commons: Commons, *, cursor: str | None = None, limit: int = 50) -> Page[Income]:
-    rows = commons.incomes.select_related("payer", "source_commons", "distribution")
+    rows = commons.incomes.select_related("payer", "source_commons", "distribution", "recorded_by")
     return keyset_page(rows, cursor=cursor, limit=limit)
 
 
@@ -93,7 +93,8 @@ def expense_get(pk: int) -> Expense:
 
 
 def expenses(commons: Commons, *, cursor: str | None = None, limit: int = 50) -> Page[Expense]:
-    return keyset_page(commons.expenses.select_related("claimant"), cursor=cursor, limit=limit)
+    rows = commons.expenses.select_related("claimant", "decided_by")
+    return keyset_page(rows, cursor=cursor, limit=limit)
 
 
 def distribution_get(pk: int) -> Distribution:
@@ -116,6 +117,12 @@ def payouts(
         "agent", "commons"
     )
     return keyset_page(rows, cursor=cursor, limit=limit)
+
+
+def postings(commons: Commons) -> QuerySet[Posting]:
+    """Every posting of the commons' transactions, oldest first (for exports: iterate it)."""
+    rows = Posting.objects.filter(transaction__commons=commons)
+    return rows.select_related("transaction", "agent", "commons").order_by("pk")
 
 
 def flows(commons: Commons) -> dict[str, dict[str, int]]:

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_noop as _
 MESSAGES = (
     _("A quantity is required."),
     _("Enter a number, such as 2 or 1.5."),
-    _("Enter a finite number."),
     _("The quantity must be greater than zero."),
     _("Describe what you contributed."),
     _("Enter a full web address starting with http:// or https://."),

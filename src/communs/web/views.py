@@ -123,8 +123,13 @@ def home(request: HttpRequest) -> HttpResponse:
         status = 422
     else:
         data = form.cleaned_data if form.is_bound else {}
-        rows = selectors.commons_list(query=data.get("q", ""), kind=data.get("kind", ""))
-        page = Paginator(rows, COMMONS_PAGE_SIZE).get_page(request.GET.get("page"))
+        try:
+            rows = selectors.commons_list(query=data.get("q", ""), kind=data.get("kind", ""))
+        except Invalid as error:
+            forms.apply_errors(form, error)
+            status = 422
+        else:
+            page = Paginator(rows, COMMONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/home.html", {"form": form, "page": page}, status=status)
 
 
@@ -239,6 +244,7 @@ def commons_detail(request: HttpRequest, slug: str) -> HttpResponse:
         query["next"] = page.next
         older = f"?{query.urlencode()}#contributions"
     is_maintainer = selectors.is_maintainer(viewer, commons)
+    lineage = selectors.lineage(commons)
     context = {
         "commons": commons,
         "viewer": viewer,
@@ -248,10 +254,11 @@ def commons_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "filters": filters,
         "page": page,
         "older": older,
-        "lineage": selectors.lineage(commons),
+        "lineage": lineage,
+        "lineage_truncated": selectors.lineage_truncated(lineage),
         "forks": selectors.forks(commons),
         "upstreams": selectors.upstreams(commons),
-        "ancestors": selectors.credited_ancestors(commons) if commons.forked_from_id else [],
+        "ancestors": selectors.credited_ancestors(lineage),
         "events": core_selectors.commons_events(commons.slug, limit=RECENT_EVENTS).items,
         "maintainer_form": forms.MaintainerForm() if is_maintainer else None,
     }
@@ -419,8 +426,10 @@ def events(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def events_verify(request: HttpRequest) -> HttpResponse:
-    breaks = eventlog.verify()
-    return render(request, "web/events_verify.html", {"breaks": breaks}, status=200)
+    # Reused while no stream changes (up to a minute): a public page must not let anyone make
+    # the server recompute every chain at will. `communs log verify` always recomputes.
+    result = eventlog.verify_cached()
+    return render(request, "web/events_verify.html", {"result": result}, status=200)
 
 
 # --- contributions and review ------------------------------------------------------------------
