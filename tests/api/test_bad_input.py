@@ -103,11 +103,6 @@ def test_malformed_json_is_400(as_bob: Api, seed_library: Commons) -> None:
         ({"slug": "fine", "title": "x" * 201}, "title"),
         ({"slug": "fine", "title": "x", "kind": "spaceship"}, "kind"),
         ({"slug": "fine", "title": "x", "licence": "not a licence!"}, "licence"),
-        ({"slug": "fine", "title": "x", "approvals_required": 0}, "approvals_required"),
-        ({"slug": "fine", "title": "x", "approvals_required": "many"}, "approvals_required"),
-        ({"slug": "fine", "title": "x", "approvals_required": True}, "approvals_required"),
-        ({"slug": "fine", "title": "x", "approvals_required": "2"}, "approvals_required"),
-        ({"slug": "fine", "title": "x", "approvals_required": 1.0}, "approvals_required"),
     ],
 )
 def test_bad_commons_is_refused(as_alice: Api, body: dict[str, Any], field: str) -> None:

@@ -74,7 +74,6 @@ def test_create_makes_the_creator_maintainer_and_logs_it(alice: Agent) -> None:
         description="All our seeds",
         kind="knowledge",
         licence="CC-BY-SA-4.0",
-        approvals_required="2",
     )
     commons.refresh_from_db()
     assert (commons.slug, commons.title, commons.summary, commons.description) == (
@@ -86,7 +85,7 @@ def test_create_makes_the_creator_maintainer_and_logs_it(alice: Agent) -> None:
     assert (commons.kind, commons.licence, commons.approvals_required) == (
         "knowledge",
         "CC-BY-SA-4.0",
-        2,
+        1,
     )
     assert commons.created_by == alice
     assert commons.forked_from is None
@@ -99,7 +98,7 @@ def test_create_makes_the_creator_maintainer_and_logs_it(alice: Agent) -> None:
         "title": "Seed library",
         "kind": "knowledge",
         "licence": "CC-BY-SA-4.0",
-        "approvals_required": 2,
+        "approvals_required": 1,
     }
     assert eventlog.verify().breaks == ()
 

@@ -98,13 +98,12 @@ def test_create_commons(alice, login_as):
             "description": "",
             "kind": "physical_pool",
             "licence": "",
-            "approvals_required": "2",
         },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("web:commons_detail", args=["tool-library"])
     commons = Commons.objects.get(slug="tool-library")
-    assert commons.approvals_required == 2
+    assert commons.approvals_required == 1
     assert commons.maintainers.filter(agent=alice).exists()
 
 
@@ -119,9 +118,6 @@ def test_create_commons(alice, login_as):
         ({"title": "   "}, "title", 422),
         ({"kind": "spaceship"}, "kind", 422),
         ({"licence": "not a licence!"}, "licence", 422),
-        ({"approvals_required": "0"}, "approvals_required", 422),
-        ({"approvals_required": "999"}, "approvals_required", 422),
-        ({"approvals_required": "two"}, "approvals_required", 422),
         ({"title": "x" * 201}, "title", 422),
         ({"summary": "nul\x00byte"}, "summary", 422),
     ],
@@ -136,7 +132,6 @@ def test_create_commons_bad_input(
         "description": "",
         "kind": "software",
         "licence": "",
-        "approvals_required": "1",
     } | data
     with nothing_written():
         response = login_as(alice).post(reverse("web:commons_create"), form)

@@ -80,11 +80,10 @@ class CommonsIn(Schema):
     description: str = Field("", max_length=100_000)
     kind: str = Field("software", max_length=40)
     licence: str = Field("", max_length=200)
-    # Strict: pydantic would turn true into 1 and "2" into 2.
-    approvals_required: StrictInt = 1
 
 
 class CommonsSettingsIn(Schema):
+    # Strict: pydantic would turn true into 1 and "2" into 2.
     approvals_required: StrictInt
 
 

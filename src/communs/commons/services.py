@@ -35,9 +35,12 @@ def commons_create(
     description: str = "",
     kind: str = rules.Kind.SOFTWARE,
     licence: str = "",
-    approvals_required: object = 1,
 ) -> Commons:
-    """Create a commons; its creator becomes its first maintainer."""
+    """Create a commons; its creator becomes its first maintainer.
+
+    With one maintainer it needs one approval; `settings_update` raises that once there are
+    more maintainers (more approvals than maintainers would leave contributions waiting).
+    """
     data = rules.check_commons(
         slug=slug,
         title=title,
@@ -45,7 +48,6 @@ def commons_create(
         description=description,
         kind=kind,
         licence=licence,
-        approvals_required=approvals_required,
     )
     _slug_free(data.slug)
     try:

@@ -149,13 +149,6 @@ class CommonsForm(forms.Form):
         required=False,
         help_text=_("An identifier such as MIT, CC-BY-SA-4.0 or PPL-1.0."),
     )
-    approvals_required = forms.IntegerField(
-        label=_("Approvals required"),
-        initial=1,
-        min_value=1,
-        max_value=MAX_APPROVALS,
-        help_text=_("How many maintainers must approve a contribution before it is accepted."),
-    )
 
 
 class ForkForm(forms.Form):
