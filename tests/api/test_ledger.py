@@ -409,6 +409,10 @@ def world(
     income = ledger_services.income_record(
         actor=alice, commons=worked, kind="grant", amount="100", currency="EUR"
     )
+    # Money for the approved expense below, so the whole grant stays free to distribute.
+    ledger_services.income_record(
+        actor=alice, commons=worked, kind="donation", amount="5", currency="EUR"
+    )
 
     def claim() -> Expense:
         return ledger_services.expense_submit(

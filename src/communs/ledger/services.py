@@ -96,7 +96,7 @@ def income_record(
     """A treasurer records money received into the commons' treasury."""
     _require_treasurer(actor, commons)
     errors = FieldErrors()
-    if kind not in set(Income.Kind.values) - {Income.Kind.UPSTREAM}:
+    if not isinstance(kind, str) or kind not in set(Income.Kind.values) - {Income.Kind.UPSTREAM}:
         kinds = ", ".join(k for k in Income.Kind.values if k != Income.Kind.UPSTREAM)
         errors.add("kind", f"Use one of {kinds}.")
     errors.raise_if_any()
@@ -204,6 +204,8 @@ def _locked_expense(actor: Agent, expense: Expense, *, expect: str) -> Expense:
         .select_related("commons", "claimant")
         .get(pk=expense.pk)
     )
+    if row.claimant_id == actor.pk:
+        raise Forbidden("Nobody decides on their own expense claim.")
     if row.status != expect:
         raise Conflict(f"This expense is {row.status}, not {expect}.")
     return row
@@ -235,6 +237,7 @@ def expense_approve(*, actor: Agent, expense: Expense) -> Expense:
 
 
 def expense_reject(*, actor: Agent, expense: Expense, reason: str) -> Expense:
+    _require_treasurer(actor, expense.commons)
     text = check_reason(reason, required=True)
     with transaction.atomic():
         row = _locked_expense(actor, expense, expect=Expense.Status.PENDING)
@@ -368,12 +371,13 @@ def distribution_run(
                 f"Income {income.pk} has already been distributed.",
                 {"income": ["This income has already been distributed."]},
             )
-        available = selectors.balance(commons, income.currency)
+        available = _available(commons, income.currency)
         if income.amount > available:
             raise Conflict(
-                f"The treasury holds {money.display(available, income.currency)}, less than "
-                f"this income ({money.display(income.amount, income.currency)}): only money in "
-                "the treasury is distributed."
+                f"The treasury has {money.display(available, income.currency)} free (its "
+                "balance less the approved expenses not yet paid), less than this income "
+                f"({money.display(income.amount, income.currency)}): only money in the "
+                "treasury is distributed."
             )
         current = selectors.equation_current(commons)
         now = clock.now()
