@@ -125,6 +125,15 @@ def queries_needed(equation: Equation) -> set[tuple[Scope, int | None]]:
     }
 
 
+def uses_payment_history(equation: Equation) -> bool:
+    """Whether what contributors were paid before matters: balanced buckets, debt claims."""
+    return any(
+        bucket.to == Target.CONTRIBUTORS
+        and (bucket.policy == Policy.BALANCED or any(r.claim == Claim.DEBT for r in bucket.rules))
+        for bucket in equation.buckets
+    )
+
+
 def row_actions(equation: Equation) -> set[str]:
     """Actions with a rule that is not linear in quantity: their tallies must come per row."""
     return {

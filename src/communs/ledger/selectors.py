@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 
@@ -185,61 +187,61 @@ def tallies(commons: Commons, equation: equations.Equation, *, as_of: datetime) 
     )
     per_row = row_actions(equation)
     since = last_distribution_at(commons, as_of)
-    out: list[Tally] = []
+    found: list[tuple[int, str, str, Decimal, int, Scope, bool, int | None]] = []
     for scope, window in sorted(queries_needed(equation), key=str):
         rows = accepted
         if scope == Scope.WINDOW and window is not None:
             rows = rows.filter(occurred_at__gte=as_of - timedelta(days=window))
         elif scope == Scope.NEW and since is not None:
             rows = rows.filter(decided_at__gt=since)
-        out += _tally(rows.exclude(action__in=per_row), scope, window, per_row=False)
+        found += _tally(rows.exclude(action__in=per_row), scope, window, per_row=False)
         if per_row:
-            out += _tally(rows.filter(action__in=per_row), scope, window, per_row=True)
-    return _named(out)
+            found += _tally(rows.filter(action__in=per_row), scope, window, per_row=True)
+    # Keyed by name, which explanations and tie-breaks use.
+    names = agent_names(row[0] for row in found)
+    return [Tally(names[row[0]], *row[1:]) for row in found]
 
 
 def _tally(
     rows: QuerySet[Contribution], scope: Scope, window: int | None, *, per_row: bool
-) -> list[Tally]:
+) -> list[tuple[int, str, str, Decimal, int, Scope, bool, int | None]]:
     keys = ["contributor_id", "action", "unit", *(["quantity"] if per_row else [])]
-    # Sum exact integers (ten-thousandths): SQLite keeps decimals as floats.
-    scaled = Sum(Cast(Round(F("quantity") * QUANTITY_SCALE), BigIntegerField()))
+    if connection.vendor == "postgresql":
+        scaled = Sum(F("quantity") * QUANTITY_SCALE)  # numeric: exact as it is
+    else:  # SQLite keeps decimals as floats: sum exact integers (ten-thousandths) instead
+        scaled = Sum(Cast(Round(F("quantity") * QUANTITY_SCALE), BigIntegerField()))
     grouped = rows.values(*keys).annotate(n=Count("id"), q=scaled).order_by()
-    tallies = []
-    for row in grouped.iterator(chunk_size=5000):
-        quantity = Decimal(row["quantity"]) if per_row else Decimal(int(row["q"])) / QUANTITY_SCALE
-        tallies.append(
-            Tally(
-                str(row["contributor_id"]),
-                row["action"],
-                row["unit"],
-                quantity,
-                int(row["n"]),
-                scope,
-                per_row,
-                window,
-            )
-        )
-    return tallies
+    found = []
+    for row in grouped.values_list(*keys, "n", "q").iterator(chunk_size=5000):
+        agent, action, unit = row[0], row[1], row[2]
+        if per_row:
+            quantity, count = Decimal(row[3]), row[4]
+        else:
+            quantity, count = Decimal(int(row[4])) / QUANTITY_SCALE, row[3]
+        found.append((agent, action, unit, quantity, int(count), scope, per_row, window))
+    return found
 
 
-def _named(found: list[Tally]) -> list[Tally]:
-    """Tallies keyed by agent name (what explanations and tie-breaks use), not row id."""
-    ids = {int(t.agent) for t in found}
-    names = dict(Agent.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
-    return [
-        Tally(
-            names[int(t.agent)],
-            t.action,
-            t.unit,
-            t.quantity,
-            t.count,
-            t.scope,
-            t.per_row,
-            t.window_days,
-        )
-        for t in found
-    ]
+# Some SQLite builds allow only 32,766 variables in one statement: look agents up in batches.
+LOOKUP_BATCH = 5000
+
+
+def agent_names(ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    names: dict[int, str] = {}
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        batch = wanted[start : start + LOOKUP_BATCH]
+        names.update(Agent.objects.filter(pk__in=batch).values_list("pk", "name"))
+    return names
+
+
+def agent_ids(names: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(names))
+    ids: dict[str, int] = {}
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        batch = wanted[start : start + LOOKUP_BATCH]
+        ids.update(Agent.objects.filter(name__in=batch).values_list("name", "pk"))
+    return ids
 
 
 def paid_before(
@@ -254,12 +256,15 @@ def paid_before(
             payout_to="contributors",
             currency=currency,
         )
-        .values("agent__name")
+        .values("agent_id")
         .annotate(total=Sum("amount"), debt=Sum("debt"))
+        .values_list("agent_id", "total", "debt")
         .order_by()
     )
-    paid = {row["agent__name"]: int(row["total"]) for row in rows}
-    debt = {row["agent__name"]: int(row["debt"]) for row in rows if row["debt"]}
+    found = list(rows)
+    names = agent_names(agent for agent, _, _ in found)
+    paid = {names[agent]: int(total) for agent, total, _ in found}
+    debt = {names[agent]: int(debt) for agent, _, debt in found if debt}
     return paid, debt
 
 

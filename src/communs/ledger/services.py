@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from communs.accounts.models import Agent
 from communs.commons.models import Commons, Maintainer
@@ -43,14 +43,51 @@ def _lock_treasury(commons: Commons) -> None:
     Commons.objects.select_for_update().filter(pk=commons.pk).values_list("pk").first()
 
 
-def _post(txn: Transaction, postings: Sequence[Posting]) -> None:
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One posting to write: an account (a commons' treasury, an agent's wallet, or the
+    external world, optionally naming who), an amount and, for payouts, why."""
+
+    account: str
+    amount: int
+    currency: str
+    commons_id: int | None = None
+    agent_id: int | None = None
+    payout: dist.Payout | None = None
+    explanation: str = ""
+
+
+_COLUMNS = ("transaction_id", "account", "commons_id", "agent_id", "amount", "currency",
+            "payout_to", "bucket", "value", "debt", "explanation")  # fmt: skip
+
+
+def _post(txn: Transaction, entries: Sequence[Entry]) -> None:
+    """Write a transaction's postings, which must sum to zero per currency.
+
+    One prepared INSERT run with executemany: a distribution writes one posting per recipient,
+    and for 50,000 of them `bulk_create` spent most of the run compiling SQL and building model
+    instances (bench/distribution.py).
+    """
     totals: dict[str, int] = {}
-    for posting in postings:
-        posting.transaction = txn
-        totals[posting.currency] = totals.get(posting.currency, 0) + posting.amount
+    for entry in entries:
+        totals[entry.currency] = totals.get(entry.currency, 0) + entry.amount
     if any(totals.values()):
         raise AssertionError(f"unbalanced transaction {totals}")  # a bug, never user input
-    Posting.objects.bulk_create(postings, batch_size=2000)
+    rows = []
+    for e in entries:
+        p = e.payout
+        rows.append((
+            txn.pk, e.account, e.commons_id, e.agent_id, e.amount, e.currency,
+            p.to.value if p else "", p.bucket if p else "", p.value if p else None,
+            p.debt if p else 0, p.explanation if p else e.explanation,
+        ))  # fmt: skip
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Posting._meta.db_table)} "  # noqa: S608 - our own names
+        f"({', '.join(quote(c) for c in _COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _log(commons: Commons, kind: str, actor: Agent, data: dict[str, Any]) -> None:
@@ -119,12 +156,8 @@ def income_record(
         _post(
             txn,
             [
-                Posting(
-                    account=Posting.Account.EXTERNAL, agent=payer, amount=-minor, currency=code
-                ),
-                Posting(
-                    account=Posting.Account.TREASURY, commons=commons, amount=minor, currency=code
-                ),
+                Entry(Posting.Account.EXTERNAL, -minor, code, agent_id=payer.pk if payer else None),
+                Entry(Posting.Account.TREASURY, minor, code, commons_id=commons.pk),
             ],
         )
         income = Income.objects.create(
@@ -269,17 +302,14 @@ def expense_pay(*, actor: Agent, expense: Expense) -> Expense:
         _post(
             txn,
             [
-                Posting(
-                    account=Posting.Account.TREASURY,
-                    commons=row.commons,
-                    amount=-row.amount,
-                    currency=row.currency,
+                Entry(
+                    Posting.Account.TREASURY, -row.amount, row.currency, commons_id=row.commons_id
                 ),
-                Posting(
-                    account=Posting.Account.WALLET,
-                    agent=row.claimant,
-                    amount=row.amount,
-                    currency=row.currency,
+                Entry(
+                    Posting.Account.WALLET,
+                    row.amount,
+                    row.currency,
+                    agent_id=row.claimant_id,
                     explanation=f"expense #{row.pk} reimbursed",
                 ),
             ],
@@ -345,7 +375,10 @@ class DistributionRun:
 def _compute(
     commons: Commons, income: Income, equation: equations.Equation, as_of: datetime
 ) -> dist.Result:
-    paid, debt_paid = selectors.paid_before(commons, income.currency, as_of=as_of)
+    paid: dict[str, int] = {}
+    debt_paid: dict[str, int] = {}
+    if dist.uses_payment_history(equation):
+        paid, debt_paid = selectors.paid_before(commons, income.currency, as_of=as_of)
     return dist.distribute(
         amount=income.amount,
         currency=income.currency,
@@ -404,40 +437,35 @@ def _write(
         created_at=now,
     )
     names = {p.recipient for p in result.payouts if p.to != equations.Target.UPSTREAM}
-    agents = {a.name: a for a in Agent.objects.filter(name__in=names)} if names else {}
+    agents = selectors.agent_ids(names)
     slugs = {p.recipient for p in result.payouts if p.to == equations.Target.UPSTREAM}
     upstream = {c.slug: c for c in Commons.objects.filter(slug__in=slugs)} if slugs else {}
     paid_out = income.amount - result.kept
-    postings = (
-        [
-            Posting(
-                account=Posting.Account.TREASURY,
-                commons=commons,
-                amount=-paid_out,
-                currency=income.currency,
-            )
-        ]
-        if paid_out
-        else []
-    )
+    currency = income.currency
+    postings = [Entry(Posting.Account.TREASURY, -paid_out, currency, commons_id=commons.pk)]
     for p in result.payouts:
-        common = {
-            "amount": p.amount,
-            "currency": income.currency,
-            "payout_to": p.to.value,
-            "bucket": p.bucket,
-            "value": p.value,
-            "debt": p.debt,
-            "explanation": p.explanation,
-        }
         if p.to == equations.Target.UPSTREAM:
             postings.append(
-                Posting(account=Posting.Account.TREASURY, commons=upstream[p.recipient], **common)
+                Entry(
+                    Posting.Account.TREASURY,
+                    p.amount,
+                    currency,
+                    commons_id=upstream[p.recipient].pk,
+                    payout=p,
+                )
             )
         else:
             postings.append(
-                Posting(account=Posting.Account.WALLET, agent=agents[p.recipient], **common)
+                Entry(
+                    Posting.Account.WALLET,
+                    p.amount,
+                    currency,
+                    agent_id=agents[p.recipient],
+                    payout=p,
+                )
             )
+    if not paid_out:
+        postings = postings[1:]
     _post(txn, postings)
     try:
         row = Distribution.objects.create(
