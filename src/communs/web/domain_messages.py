@@ -37,4 +37,14 @@ MESSAGES = (
     _("Nobody validates their own contribution."),
     _("You have already approved this contribution."),
     _("Only the contributor can withdraw a contribution."),
+    # the open value ledger
+    _("This is required."),
+    _('Give a positive decimal amount, such as "12.50".'),
+    _('Give the amount as a decimal string, such as "12.50".'),
+    _("The amount must be greater than zero."),
+    _("The amount is too large."),
+    _("This income has already been distributed."),
+    _("Nobody decides on their own expense claim."),
+    _("An equation is an object with 'rates' and 'buckets'."),
+    _("Give between 1 and 20 buckets."),
 )

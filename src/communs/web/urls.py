@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import URLPattern, path
 
-from . import views
+from . import ledger_views, views
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -29,4 +29,31 @@ urlpatterns: list[URLPattern] = [
     ),
     path("review/", views.review_queue, name="review_queue"),
     path("agents/<str:name>/", views.agent_detail, name="agent_detail"),
+    # the open value ledger
+    path("commons/<str:slug>/treasury/", ledger_views.treasury, name="treasury"),
+    path("commons/<str:slug>/incomes/", ledger_views.income_record, name="income_record"),
+    path("commons/<str:slug>/treasurers/", ledger_views.treasurer_add, name="treasurer_add"),
+    path("commons/<str:slug>/expenses/new/", ledger_views.expense_create, name="expense_create"),
+    path("commons/<str:slug>/value-equation/", ledger_views.value_equation, name="value_equation"),
+    path(
+        "commons/<str:slug>/value-equation/preview/",
+        ledger_views.equation_preview,
+        name="equation_preview",
+    ),
+    path(
+        "commons/<str:slug>/value-equation/adopt/",
+        ledger_views.equation_adopt,
+        name="equation_adopt",
+    ),
+    path(
+        "incomes/<int:pk>/distribute/",
+        ledger_views.distribution_preview,
+        name="distribution_preview",
+    ),
+    path("distributions/<int:pk>/", ledger_views.distribution_detail, name="distribution_detail"),
+    path("expenses/<int:pk>/", ledger_views.expense_detail, name="expense_detail"),
+    path("expenses/<int:pk>/approve/", ledger_views.expense_approve, name="expense_approve"),
+    path("expenses/<int:pk>/reject/", ledger_views.expense_reject, name="expense_reject"),
+    path("expenses/<int:pk>/pay/", ledger_views.expense_pay, name="expense_pay"),
+    path("agents/<str:name>/wallet/", ledger_views.wallet, name="wallet"),
 ]

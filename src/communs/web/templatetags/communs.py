@@ -1,4 +1,4 @@
-"""Small display helpers: translated labels for domain codes, quantities, times, hashes."""
+"""Small display helpers: translated labels for domain codes, quantities, money, times, hashes."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 
+from communs.domain.money import CURRENCIES, display
 from communs.web.forms import LABELS
+from communs.web.ledger_forms import LEDGER_LABELS, pretty
 
 register = template.Library()
+ALL_LABELS = {**LABELS, **LEDGER_LABELS}
 
 
 @register.filter
 def label(code: object, category: str) -> Any:
     """The translated label of a code: `{{ c.unit|label:"unit" }}`."""
-    return LABELS[category].get(str(code), code)
+    return ALL_LABELS[category].get(str(code), code)
 
 
 @register.filter
@@ -46,3 +49,18 @@ def iso_time(value: object) -> datetime | object:
         return datetime.fromisoformat(str(value))
     except ValueError:
         return value
+
+
+@register.filter
+def money(minor: object, currency: object) -> str:
+    """Integer minor units for people: `{{ income.amount|money:income.currency }}` → "€52.50"."""
+    code = str(currency)
+    if isinstance(minor, bool) or not isinstance(minor, int) or code not in CURRENCIES:
+        return f"{minor} {code}".strip()
+    return display(minor, code)
+
+
+@register.filter
+def pretty_json(value: object) -> str:
+    """A stored JSON document, indented for reading."""
+    return pretty(value)
