@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "communs.accounts",
     "communs.commons",
     "communs.ledger",
+    "communs.licensing",
     "communs.web",
 ]
 

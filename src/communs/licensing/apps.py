@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LicensingConfig(AppConfig):
+    name = "communs.licensing"
+    label = "licensing"
