@@ -22,6 +22,8 @@ from communs.ledger.models import (
     Posting,
     Transaction,
 )
+from communs.licensing import selectors as licensing_selectors
+from communs.licensing.models import Evaluation, Grant
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +163,9 @@ def test_the_treasuries_have_incomes_of_every_outside_kind_and_a_paid_expense() 
     # Paid from the treasury: it holds the incomes minus the bill.
     assert (
         ledger_selectors.balance(courier, "EUR")
-        == grant.amount + Income.objects.get(kind="licence_fee").amount - expense.amount
+        == grant.amount
+        + Income.objects.get(commons=courier, kind="licence_fee").amount
+        - expense.amount
     )
 
 
@@ -217,3 +221,47 @@ def test_the_log_records_the_money() -> None:
         "distribution.made",
     } <= kinds
     assert eventlog.verify().breaks == ()
+
+
+def test_licences_under_ppl_copyfair_and_spdx_with_a_grant_that_verifies() -> None:
+    load_demo()
+    profiles = {
+        commons.slug: licensing_selectors.profile_current(commons)
+        for commons in Commons.objects.all()
+    }
+    keys = {slug: current.profile.key for slug, current in profiles.items() if current.profile}
+    assert keys["courier-app"] == "PPL-1.0"
+    assert keys["soil-handbook"] == "CopyFair"
+    assert profiles["soil-handbook"].version == 1
+    assert keys["open-tractor"] == "CERN-OHL-S-2.0"
+
+    def answers(slug: str, asker: str) -> list[str]:
+        rows = Evaluation.objects.filter(commons__slug=slug, asker__name=asker).order_by("id")
+        return [row.rule for row in rows]
+
+    # The worker cooperative (verified by the for-benefit association) may, the firm may not
+    # although it contributes, one person alone is reviewed, the city's non-commercial use is
+    # permitted.
+    assert answers("courier-app", "farmtools-coop") == ["ppl.worker-owned"]
+    assert answers("courier-app", "agrimach") == ["ppl.wage-labour-firm"]
+    assert (
+        Evaluation.objects.get(commons__slug="courier-app", asker__name="agrimach").inputs[
+            "accepted_contributions"
+        ]
+        >= 1
+    )
+    assert answers("courier-app", "gus") == ["ppl.working-alone"]
+    assert answers("courier-app", "city-of-riverside") == ["ppl.non-commercial"]
+    # Under CopyFair the non-contributing firm owes a fee, pays it, and is then permitted;
+    # the contributing city is permitted.
+    assert answers("soil-handbook", "agrimach") == ["copyfair.reciprocity", "copyfair.fee-paid"]
+    assert answers("soil-handbook", "city-of-riverside") == ["copyfair.contributor"]
+
+    (grant,) = Grant.objects.all()
+    assert grant.grantee.name == "agrimach"
+    assert grant.income.kind == "licence_fee"
+    assert grant.income.payer == grant.grantee
+    assert licensing_selectors.grant_status(grant, now=grant.issued_at) == "valid"
+    kinds = {event.kind for event in Event.objects.all()}
+    assert {"licence.profile_adopted", "licence.evaluated", "licence.granted"} <= kinds
+    assert {"organisation.evidence_declared", "organisation.evidence_verified"} <= kinds

@@ -31,6 +31,9 @@ from communs.core import clock
 from communs.domain.contributions import Status
 from communs.ledger import services as ledger
 from communs.ledger.models import Distribution, Expense, Income, Treasurer
+from communs.licensing import selectors as licensing_selectors
+from communs.licensing import services as licensing
+from communs.licensing.models import Evaluation, Grant, ProfileVersion
 
 DEMO_PASSWORD = "commons-demo-2026"  # noqa: S105 - printed on purpose; demo accounts only
 DEMO_EMAIL_DOMAIN = "example.org"
@@ -299,6 +302,69 @@ class _Loader:
         if not Distribution.objects.filter(income=income).exists():
             ledger.distribution_run(
                 actor=self.agents[by], commons=self.commons[slug], income=income
+            )
+
+    # --- licences -----------------------------------------------------------------------------
+
+    def licence_profile(self, slug: str, by: str, profile: str, parameters: dict[str, Any]) -> None:
+        commons = self.commons[slug]
+        if not ProfileVersion.objects.filter(commons=commons).exists():
+            licensing.profile_adopt(
+                actor=self.agents[by], commons=commons, profile=profile, parameters=parameters
+            )
+            commons.refresh_from_db()
+
+    def evidence(self, organisation: str, by: str, facts: dict[str, object], **extra: str) -> None:
+        agent = self.agents[organisation]
+        if licensing_selectors.evidence_current(agent) is None:
+            licensing.evidence_declare(
+                actor=self.agents[by], organisation=agent, facts=facts, **extra
+            )
+
+    def verify(self, organisation: str, by: str, association: str) -> None:
+        declaration = licensing_selectors.evidence_current(self.agents[organisation])
+        if declaration is not None and not declaration.verifications.exists():
+            licensing.evidence_verify(
+                actor=self.agents[by],
+                organisation=self.agents[organisation],
+                association=self.agents[association],
+            )
+
+    def ask(
+        self, slug: str, by: str, *, commercial: bool, distributes: bool, org: str | None = None
+    ) -> None:
+        """One usage request; a second run skips it when the same asker already asked the same
+        question in the same situation (holding a grant or not)."""
+        commons = self.commons[slug]
+        asker = self.agents[org or by]
+        granted = licensing_selectors.grant_held(asker, commons, now=clock.now()) is not None
+        situation = {
+            "use": "commercial" if commercial else "non_commercial",
+            "distributes": "yes" if distributes else "no",
+            "granted": "yes" if granted else "no",
+        }
+        asked = Evaluation.objects.filter(commons=commons, asker=asker).values_list(
+            "inputs", flat=True
+        )
+        if not any(all(row.get(k) == v for k, v in situation.items()) for row in asked):
+            licensing.usage_evaluate(
+                actor=self.agents[by],
+                commons=commons,
+                commercial=commercial,
+                distributes=distributes,
+                organisation=self.agents[org] if org else None,
+            )
+
+    def grant(self, slug: str, by: str, grantee: str, amount: str, memo: str) -> None:
+        commons, agent = self.commons[slug], self.agents[grantee]
+        if not Grant.objects.filter(commons=commons, grantee=agent).exists():
+            licensing.grant_issue(
+                actor=self.agents[by],
+                commons=commons,
+                grantee=agent,
+                amount=amount,
+                currency="EUR",
+                memo=memo,
             )
 
 
@@ -665,6 +731,9 @@ HILLS_EQUATION: dict[str, Any] = {
     ],
 }
 
+SOIL_COPYFAIR = {"threshold": 1, "window_days": 365, "fee_kind": "flat", "fee": "300.00"}
+SOIL_FEE_MEMO = "CopyFair reciprocity fee: AgriMach prints the handbook in its machine manuals"
+
 
 def load_demo() -> list[DemoLogin]:
     """Create the demo community (once) and return its logins."""
@@ -763,3 +832,31 @@ def _load() -> None:
     d.distribute(HILLS, donation, by="ines")
     # ... which then shares out its sponsorship by the default equation.
     d.distribute(TRACTOR, sponsorship, by="ada")
+
+    # Licences. The courier platform stays under the Peer Production License as written; the
+    # soil handbook moves to CopyFair, where commercial users who do not contribute pay back.
+    d.licence_profile(SOIL, by="ines", profile="CopyFair", parameters=SOIL_COPYFAIR)
+    d.evidence(
+        "farmtools-coop",
+        by="ada",
+        facts={"worker_owned": True, "gains_to_workers": True, "sse": True},
+        legal_form="Workers' cooperative society",
+        statutes_url="https://example.org/farmtools-coop/statutes.pdf",
+    )
+    d.verify("farmtools-coop", by="chen", association="open-commons-foundation")
+    d.evidence("agrimach", by="emil", facts={}, legal_form="Private limited company")
+    # The worker cooperative may use the courier platform commercially (PPL-1.0 §4(c)) ...
+    d.ask(COURIER, "ada", org="farmtools-coop", commercial=True, distributes=True)
+    # ... the firm may not, although it contributes to it: the PPL has no contributor exemption.
+    d.ask(COURIER, "emil", org="agrimach", commercial=True, distributes=False)
+    d.ask(COURIER, "gus", commercial=True, distributes=False)  # one person alone: REVIEW
+    d.ask(COURIER, "fatou", org="city-of-riverside", commercial=False, distributes=True)
+    # Under CopyFair the firm, which has not contributed to the handbook, owes a fee; it pays,
+    # and the grant it receives makes its next request permitted.
+    d.ask(SOIL, "emil", org="agrimach", commercial=True, distributes=True)
+    d.grant(SOIL, by="ines", grantee="agrimach", amount="300.00", memo=SOIL_FEE_MEMO)
+    d.ask(SOIL, "emil", org="agrimach", commercial=True, distributes=True)
+    # The city wrote a chapter this year: as a contributor it may use the handbook commercially.
+    d.ask(SOIL, "fatou", org="city-of-riverside", commercial=True, distributes=True)
+    # The open tractor's hardware licence permits any use, with reciprocal obligations.
+    d.ask(TRACTOR, "emil", org="agrimach", commercial=True, distributes=True)
