@@ -19,15 +19,22 @@ profiles list what those licences already permit and require.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
 from .commons import OrganisationKind
 from .errors import FieldErrors, Invalid
-from .money import CURRENCIES, MAX_MINOR, check_currency, format_amount, parse_amount
+from .money import (
+    AMOUNT_RE,
+    CURRENCIES,
+    check_currency,
+    format_amount,
+    parse_amount,
+)
 
 
 class Outcome(StrEnum):
@@ -179,15 +186,6 @@ PPL = Profile(
             GRANTED,
         ),
         Rule(
-            "ppl.wage-labour-firm",
-            "PPL-1.0 §4(c)(iii)",
-            Outcome.SEPARATE_LICENSE_REQUIRED,
-            "A privately owned business profiting from waged labour may not use the work "
-            "commercially under this licence, whatever it contributes; only a separate licence "
-            "from the authors can allow it.",
-            {**COMMERCIAL, "asker": _is(OrganisationKind.FOR_PROFIT.value)},
-        ),
-        Rule(
             "ppl.working-alone",
             "PPL-1.0 §4(c)(i)",
             Outcome.REVIEW,
@@ -217,6 +215,16 @@ PPL = Profile(
             Outcome.SEPARATE_LICENSE_REQUIRED,
             "Being worker-owned is not enough: all gains must go to the worker-owners.",
             {**COMMERCIAL, "worker_owned": CLAIMED},
+        ),
+        Rule(
+            "ppl.wage-labour-firm",
+            "PPL-1.0 §4(c)(iii)",
+            Outcome.SEPARATE_LICENSE_REQUIRED,
+            "A privately owned business profiting from waged labour may not use the work "
+            "commercially under this licence, whatever it contributes; only a separate licence "
+            "from the authors can allow it. (A firm its workers own, and that gives them all "
+            "its gains, is judged by the rules above.)",
+            {**COMMERCIAL, "asker": _is(OrganisationKind.FOR_PROFIT.value)},
         ),
         Rule(
             "ppl.not-worker-owned",
@@ -414,6 +422,8 @@ SPDX = (
 )
 
 PROFILES: dict[str, Profile] = {p.key: p for p in (PPL, COOPCYCLE, COPYFAIR, *SPDX)}
+_BY_LOWER_KEY = {key.lower(): profile for key, profile in PROFILES.items()}
+PERCENT_RE = re.compile(r"[0-9]{1,3}(\.[0-9]{1,2})?")
 
 # CopyFair's parameters: what counts as contributing, and the fee non-contributors owe.
 COPYFAIR_DEFAULTS: dict[str, Any] = {
@@ -430,8 +440,13 @@ MAX_WINDOW_DAYS = 3650
 GRANT_DAYS = 365  # a reciprocity fee buys a year
 
 
+def find_profile(key: object) -> Profile | None:
+    """The profile a licence identifier names; SPDX identifiers are case-insensitive."""
+    return _BY_LOWER_KEY.get(str(key or "").strip().lower())
+
+
 def get_profile(key: object) -> Profile:
-    profile = PROFILES.get(str(key or "").strip())
+    profile = find_profile(key)
     if profile is None:
         known = ", ".join(PROFILES)
         raise Invalid.field("profile", f"Unknown licence profile '{key}'; choose one of {known}.")
@@ -477,16 +492,9 @@ def check_parameters(profile: Profile, raw: object) -> dict[str, Any]:
 
 
 def _percent(raw: object) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        value = Decimal(-1)
-    exponent = value.as_tuple().exponent
-    if (
-        not value.is_finite()
-        or not 0 < value <= 100
-        or (isinstance(exponent, int) and exponent < -2)
-    ):
+    text = str(raw).strip()
+    value = Decimal(text) if PERCENT_RE.fullmatch(text) else Decimal(-1)
+    if not 0 < value <= 100:
         raise Invalid.field(
             "parameters.fee", 'Give the percentage as a number above 0 and up to 100, like "2.5".'
         )
@@ -530,7 +538,7 @@ class Facts:
 class Fee:
     minor: int
     currency: str
-    basis: str  # in words: "flat, per year" or "2.5 % of declared revenue €40,000.00"
+    basis: str  # in words: "flat, per year" or "2.5 % of declared yearly revenue 40000.00 EUR"
 
 
 @dataclass(frozen=True)
@@ -578,28 +586,31 @@ def parse_revenue(raw: object, currency: str) -> int | None:
     if raw is None or raw == "":
         return None
     text = str(raw).strip()
-    if isinstance(raw, bool) or text.startswith("-"):
+    if text.startswith("-"):
         raise Invalid.field("declared_revenue", "Revenue cannot be negative.")
-    if text.strip("0.") == "":
+    # parse_amount refuses zero, so a well-formed zero is taken here; "." or "0.0.0" are not,
+    # and a zero with more decimals than the currency has is refused like any other amount.
+    if (
+        AMOUNT_RE.fullmatch(text)
+        and Decimal(text) == 0
+        and len(text.partition(".")[2]) <= CURRENCIES[currency]
+    ):
         return 0
-    try:
-        minor = parse_amount(text, currency, "declared_revenue")
-    except Invalid:
-        digits = CURRENCIES[currency]
+    if isinstance(raw, bool) or not AMOUNT_RE.fullmatch(text):
         raise Invalid.field(
-            "declared_revenue",
-            f"Give the revenue as a decimal amount in {currency} with at most {digits} "
-            f'decimals, such as "40000.00".',
-        ) from None
-    if minor > MAX_MINOR:
-        raise Invalid.field("declared_revenue", "The revenue is too large.")
-    return minor
+            "declared_revenue", 'Give the revenue as a decimal amount, such as "40000".'
+        )
+    # parse_amount says what else is wrong: too many decimals for the currency, too large.
+    return parse_amount(text, currency, "declared_revenue")
 
 
 def check_evidence(kind: str, claims: Mapping[str, object]) -> dict[str, bool]:
     """An organisation's declared legal facts, refused when they contradict each other or the
     organisation's kind."""
     errors = FieldErrors()
+    unknown = sorted(set(map(str, claims)) - set(EVIDENCE_FACTS))
+    if unknown:
+        errors.add("evidence", f"Unknown legal facts: {', '.join(unknown)}.")
     facts: dict[str, bool] = {}
     for name in EVIDENCE_FACTS:
         value = claims.get(name, False)

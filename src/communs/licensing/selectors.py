@@ -33,7 +33,7 @@ def profile_current(commons: Commons) -> CurrentProfile:
     row = ProfileVersion.objects.filter(commons=commons).order_by("-version").first()
     if row is not None:
         return CurrentProfile(row.version, licences.PROFILES[row.profile], dict(row.parameters))
-    profile = licences.PROFILES.get(commons.licence)
+    profile = licences.find_profile(commons.licence)
     parameters = dict(licences.COPYFAIR_DEFAULTS) if profile and profile.parametric else {}
     return CurrentProfile(0, profile, parameters)
 
@@ -168,5 +168,5 @@ def evaluation_get(pk: int) -> Evaluation:
 def evaluations(
     commons: Commons, *, cursor: str | None = None, limit: int = 50
 ) -> Page[Evaluation]:
-    qs = Evaluation.objects.filter(commons=commons).select_related("asker")
+    qs = Evaluation.objects.filter(commons=commons).select_related("asker", "requested_by")
     return keyset_page(qs, cursor=cursor, limit=limit)
