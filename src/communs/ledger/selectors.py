@@ -212,7 +212,9 @@ def _tally(
         scaled = Sum(Cast(Round(F("quantity") * QUANTITY_SCALE), BigIntegerField()))
     grouped = rows.values(*keys).annotate(n=Count("id"), q=scaled).order_by()
     found = []
-    for row in grouped.values_list(*keys, "n", "q").iterator(chunk_size=5000):
+    # Fetched whole (tens of thousands of small rows): a server-side cursor would keep
+    # PostgreSQL from aggregating in parallel.
+    for row in grouped.values_list(*keys, "n", "q"):
         agent, action, unit = row[0], row[1], row[2]
         if per_row:
             quantity, count = Decimal(row[3]), row[4]

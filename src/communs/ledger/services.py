@@ -64,9 +64,10 @@ _COLUMNS = ("transaction_id", "account", "commons_id", "agent_id", "amount", "cu
 def _post(txn: Transaction, entries: Sequence[Entry]) -> None:
     """Write a transaction's postings, which must sum to zero per currency.
 
-    One prepared INSERT run with executemany: a distribution writes one posting per recipient,
-    and for 50,000 of them `bulk_create` spent most of the run compiling SQL and building model
-    instances (bench/distribution.py).
+    Rows go straight to the database (COPY on PostgreSQL, one prepared INSERT run with
+    executemany on SQLite): a distribution writes one posting per recipient, and for 50,000 of
+    them `bulk_create` spent most of the run compiling SQL and building model instances
+    (bench/distribution.py).
     """
     totals: dict[str, int] = {}
     for entry in entries:
@@ -82,12 +83,17 @@ def _post(txn: Transaction, entries: Sequence[Entry]) -> None:
             p.debt if p else 0, p.explanation if p else e.explanation,
         ))  # fmt: skip
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(Posting._meta.db_table)} "  # noqa: S608 - our own names
-        f"({', '.join(quote(c) for c in _COLUMNS)}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"
-    )
+    into = f"{quote(Posting._meta.db_table)} ({', '.join(quote(c) for c in _COLUMNS)})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one command: several times faster than an INSERT per
+            # row, even pipelined, for the 50,000 postings of a large distribution.
+            with cursor.cursor.copy(f"COPY {into} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            values = ", ".join(["%s"] * len(_COLUMNS))
+            cursor.executemany(f"INSERT INTO {into} VALUES ({values})", rows)  # noqa: S608
 
 
 def _log(commons: Commons, kind: str, actor: Agent, data: dict[str, Any]) -> None:
