@@ -15,6 +15,7 @@ from communs.core import clock, eventlog
 from communs.domain import licences, money
 from communs.domain.contributions import check_reason, check_url, has_nul
 from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid
+from communs.ledger import selectors as ledger_selectors
 from communs.ledger import services as ledger_services
 from communs.ledger.models import Income
 
@@ -136,8 +137,12 @@ def evidence_verify(
     declaration = selectors.evidence_current(organisation)
     if declaration is None:
         raise Conflict(f"{organisation.name} has declared no legal facts to verify.")
-    if declaration.declared_by_id == actor.pk:
-        raise Forbidden("Nobody verifies their own declaration.")
+    # A fellow member would be vouching for their own organisation just the same.
+    if (
+        declaration.declared_by_id == actor.pk
+        or Membership.objects.filter(organisation=organisation, person=actor).exists()
+    ):
+        raise Forbidden("Nobody verifies their own declaration, nor their organisation's.")
     with transaction.atomic():
         if declaration.verifications.filter(commons=commons, association=association).exists():
             raise Conflict("This declaration is already verified in this scope.")
@@ -261,6 +266,8 @@ def grant_issue(
 ) -> Grant:
     """A treasurer records a paid reciprocity fee (or separate-licence fee): a `licence_fee`
     income to the treasury, distributable like any other, and the grant it buys for a year."""
+    if not ledger_selectors.is_treasurer(actor, commons):
+        raise Forbidden(f"Only treasurers of {commons.slug} can record licence fees.")
     current = selectors.profile_current(commons)
     if current.profile is None or not current.profile.sells_grants:
         key = current.profile.key if current.profile else commons.licence or "no licence"
