@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Sum
@@ -179,7 +180,13 @@ def last_distribution_at(commons: Commons, before: datetime) -> datetime | None:
     return row.created_at if row else None
 
 
-def tallies(commons: Commons, equation: equations.Equation, *, as_of: datetime) -> list[Tally]:
+def tallies(
+    commons: Commons,
+    equation: equations.Equation,
+    *,
+    as_of: datetime,
+    agents: AgentDirectory | None = None,
+) -> list[Tally]:
     """Accepted contributions summed per contributor, action and unit, for every scope the
     equation needs: one grouped query per scope, whatever the number of contributions."""
     accepted = Contribution.objects.filter(
@@ -198,7 +205,7 @@ def tallies(commons: Commons, equation: equations.Equation, *, as_of: datetime) 
         if per_row:
             found += _tally(rows.filter(action__in=per_row), scope, window, per_row=True)
     # Keyed by name, which explanations and tie-breaks use.
-    names = agent_names(row[0] for row in found)
+    names = (agents or AgentDirectory()).names(row[0] for row in found)
     return [Tally(names[row[0]], *row[1:]) for row in found]
 
 
@@ -228,26 +235,34 @@ def _tally(
 LOOKUP_BATCH = 5000
 
 
-def agent_names(ids: Iterable[int]) -> dict[int, str]:
-    wanted = sorted(set(ids))
-    names: dict[int, str] = {}
-    for start in range(0, len(wanted), LOOKUP_BATCH):
-        batch = wanted[start : start + LOOKUP_BATCH]
-        names.update(Agent.objects.filter(pk__in=batch).values_list("pk", "name"))
-    return names
+class AgentDirectory:
+    """Agents' names and ids, each looked up once per distribution: its tallies, what was paid
+    before and the postings it writes all name the same tens of thousands of agents."""
 
+    def __init__(self) -> None:
+        self.by_id: dict[int, str] = {}
+        self.by_name: dict[str, int] = {}
 
-def agent_ids(names: Iterable[str]) -> dict[str, int]:
-    wanted = sorted(set(names))
-    ids: dict[str, int] = {}
-    for start in range(0, len(wanted), LOOKUP_BATCH):
-        batch = wanted[start : start + LOOKUP_BATCH]
-        ids.update(Agent.objects.filter(name__in=batch).values_list("name", "pk"))
-    return ids
+    def names(self, ids: Iterable[int]) -> dict[int, str]:
+        """A map holding at least `ids`."""
+        self._fetch("pk__in", sorted(set(ids) - self.by_id.keys()))
+        return self.by_id
+
+    def ids(self, names: Iterable[str]) -> dict[str, int]:
+        """A map holding at least `names`."""
+        self._fetch("name__in", sorted(set(names) - self.by_name.keys()))
+        return self.by_name
+
+    def _fetch(self, lookup: str, wanted: list[Any]) -> None:
+        for start in range(0, len(wanted), LOOKUP_BATCH):
+            batch = wanted[start : start + LOOKUP_BATCH]
+            for pk, name in Agent.objects.filter(**{lookup: batch}).values_list("pk", "name"):
+                self.by_id[pk] = name
+                self.by_name[name] = pk
 
 
 def paid_before(
-    commons: Commons, currency: str, *, as_of: datetime
+    commons: Commons, currency: str, *, as_of: datetime, agents: AgentDirectory | None = None
 ) -> tuple[dict[str, int], dict[str, int]]:
     """What each contributor already received from this commons' contributor buckets, and the
     part of it that paid debt-like claims."""
@@ -264,7 +279,7 @@ def paid_before(
         .order_by()
     )
     found = list(rows)
-    names = agent_names(agent for agent, _, _ in found)
+    names = (agents or AgentDirectory()).names(agent for agent, _, _ in found)
     paid = {names[agent]: int(total) for agent, total, _ in found}
     debt = {names[agent]: int(debt) for agent, _, debt in found if debt}
     return paid, debt

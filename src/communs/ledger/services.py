@@ -379,17 +379,23 @@ class DistributionRun:
 
 
 def _compute(
-    commons: Commons, income: Income, equation: equations.Equation, as_of: datetime
+    commons: Commons,
+    income: Income,
+    equation: equations.Equation,
+    as_of: datetime,
+    agents: selectors.AgentDirectory,
 ) -> dist.Result:
     paid: dict[str, int] = {}
     debt_paid: dict[str, int] = {}
     if dist.uses_payment_history(equation):
-        paid, debt_paid = selectors.paid_before(commons, income.currency, as_of=as_of)
+        paid, debt_paid = selectors.paid_before(
+            commons, income.currency, as_of=as_of, agents=agents
+        )
     return dist.distribute(
         amount=income.amount,
         currency=income.currency,
         equation=equation,
-        tallies=selectors.tallies(commons, equation, as_of=as_of),
+        tallies=selectors.tallies(commons, equation, as_of=as_of, agents=agents),
         paid=paid,
         debt_paid=debt_paid,
         upstreams=selectors.upstreams(commons, exclude=[*income.path, commons.slug]),
@@ -420,10 +426,11 @@ def distribution_run(
             )
         current = selectors.equation_current(commons)
         now = clock.now()
-        result = _compute(commons, income, current.equation, now)
+        agents = selectors.AgentDirectory()
+        result = _compute(commons, income, current.equation, now, agents)
         if dry_run:
             return DistributionRun(income, current.version, result, None)
-        row = _write(actor, commons, income, current, result, now)
+        row = _write(actor, commons, income, current, result, now, agents)
     return DistributionRun(income, current.version, result, row)
 
 
@@ -434,6 +441,7 @@ def _write(
     current: selectors.CurrentEquation,
     result: dist.Result,
     now: datetime,
+    agents: selectors.AgentDirectory,
 ) -> Distribution:
     txn = Transaction.objects.create(
         commons=commons,
@@ -443,7 +451,7 @@ def _write(
         created_at=now,
     )
     names = {p.recipient for p in result.payouts if p.to != equations.Target.UPSTREAM}
-    agents = selectors.agent_ids(names)
+    ids = agents.ids(names)
     slugs = {p.recipient for p in result.payouts if p.to == equations.Target.UPSTREAM}
     upstream = {c.slug: c for c in Commons.objects.filter(slug__in=slugs)} if slugs else {}
     paid_out = income.amount - result.kept
@@ -466,7 +474,7 @@ def _write(
                     Posting.Account.WALLET,
                     p.amount,
                     currency,
-                    agent_id=agents[p.recipient],
+                    agent_id=ids[p.recipient],
                     payout=p,
                 )
             )
