@@ -30,7 +30,7 @@ from communs.ledger import selectors as ledger_selectors
 from communs.ledger import services as ledger_services
 from communs.ledger.models import Distribution, Expense
 
-from . import charts, forms
+from . import charts, forms, licence_views
 from . import ledger_forms as lforms
 from .views import (
     _actor,
@@ -74,6 +74,7 @@ def _treasury_context(
         "incomes": ledger_selectors.incomes(commons, limit=RECENT).items,
         "expenses": ledger_selectors.expenses(commons, limit=RECENT).items,
         "distributions": ledger_selectors.distributions(commons, limit=RECENT).items,
+        "licence_grants": licence_views.treasury_grants(commons),
         "maintainers": commons_selectors.maintainers(commons),
         "treasurers": ledger_selectors.treasurers(commons),
         "is_treasurer": is_treasurer,

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import URLPattern, path
 
-from . import ledger_views, views
+from . import ledger_views, licence_views, views
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -56,4 +56,19 @@ urlpatterns: list[URLPattern] = [
     path("expenses/<int:pk>/reject/", ledger_views.expense_reject, name="expense_reject"),
     path("expenses/<int:pk>/pay/", ledger_views.expense_pay, name="expense_pay"),
     path("agents/<str:name>/wallet/", ledger_views.wallet, name="wallet"),
+    # licences and reciprocity
+    path("commons/<str:slug>/licence/", licence_views.licence, name="licence"),
+    path("commons/<str:slug>/licence/adopt/", licence_views.profile_adopt, name="profile_adopt"),
+    path("commons/<str:slug>/licence/ask/", licence_views.usage_ask, name="usage_ask"),
+    path("commons/<str:slug>/licence/badge.svg", licence_views.badge, name="licence_badge"),
+    path("commons/<str:slug>/licences/new/", licence_views.grant_new, name="grant_new"),
+    path("usage-requests/<int:pk>/", licence_views.evaluation_detail, name="evaluation_detail"),
+    path("licences/<uuid:grant_id>/", licence_views.grant_detail, name="grant_detail"),
+    path("licences/<uuid:grant_id>/revoke/", licence_views.grant_revoke, name="grant_revoke"),
+    path("agents/<str:name>/evidence/", licence_views.evidence_declare, name="evidence_declare"),
+    path(
+        "agents/<str:name>/evidence/verify/",
+        licence_views.evidence_verify,
+        name="evidence_verify",
+    ),
 ]

@@ -600,7 +600,11 @@ def agent_detail(request: HttpRequest, name: str) -> HttpResponse:
         "older": _older_link(request, page.next),
     }
     if agent.is_organisation:
+        # Imported here: the licence pages build on this module.
+        from .licence_views import legal_facts
+
         context["members"] = accounts_selectors.members_of(agent)
+        context.update(legal_facts(request, agent))
     else:
         context["organisations"] = accounts_selectors.organisations_of(agent)
         context["maintains"] = selectors.maintained_by(agent)
