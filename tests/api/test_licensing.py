@@ -368,9 +368,14 @@ def test_ppl_as_written_needs_verified_worker_ownership_and_ignores_contribution
         "/organisations/riverside/evidence/verifications", {"association": "fba"}
     )
     assert by_association.status_code == 201, by_association.content
+    # Anyone can found a non-profit: its check counts where it keeps the treasury, not before.
+    assert ask("other")["outcome"] == "REVIEW"
+    ledger_services.treasurer_add(
+        actor=carol, commons=other_commons, agent=Agent.objects.get(name="fba")
+    )
     assert ask("other")["outcome"] == "PERMITTED"
     shown = anon.get("/organisations/riverside/evidence").json()
-    assert (shown["status"], shown["verified_for"]) == ("verified", ["seed-library"])
+    assert (shown["status"], shown["verified_for"]) == ("verified", ["other", "seed-library"])
     assert [(v["verified_by"], v["commons"], v["association"]) for v in shown["verifications"]] == [
         ("alice", "seed-library", None),
         ("carol", None, "fba"),

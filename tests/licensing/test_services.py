@@ -23,6 +23,7 @@ from communs.core.models import Event
 from communs.domain import licences
 from communs.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from communs.ledger import selectors as ledger_selectors
+from communs.ledger import services as ledger_services
 from communs.ledger.models import Income, Transaction
 from communs.licensing import selectors, services
 from communs.licensing.models import Evaluation, Evidence, Grant, ProfileVersion, Verification
@@ -337,7 +338,7 @@ def test_a_maintainers_verification_counts_only_for_their_commons(
     assert outcomes(roles, coop) == {"seed-library": VERIFIED, "other": UNVERIFIED}
 
 
-def test_an_association_admins_verification_counts_for_every_commons(
+def test_an_association_admins_verification_counts_where_it_keeps_the_treasury(
     roles: Roles, coop: Agent
 ) -> None:
     row = services.evidence_verify(
@@ -345,10 +346,19 @@ def test_an_association_admins_verification_counts_for_every_commons(
     )
 
     assert (row.commons, row.association) == (None, roles.association)
-    assert outcomes(roles, coop) == {"seed-library": VERIFIED, "other": VERIFIED}
     body = last_event(eventlog.INSTANCE_STREAM)
     assert body["kind"] == "organisation.evidence_verified"
     assert body["data"]["association"] == "assoc"
+    # Anyone can found a non-profit: its word counts only where a commons trusts it with money.
+    assert outcomes(roles, coop) == {"seed-library": UNVERIFIED, "other": UNVERIFIED}
+    other = Commons.objects.get(slug="other")
+    ledger_services.treasurer_add(
+        actor=roles.other_maintainer, commons=other, agent=roles.association
+    )
+    assert outcomes(roles, coop) == {"seed-library": UNVERIFIED, "other": VERIFIED}
+    current = selectors.evidence_current(coop)
+    assert current is not None
+    assert selectors.verified_for(list(selectors.verifications(current))) == ["other"]
 
 
 def test_only_non_profits_are_associations_that_verify(
@@ -363,6 +373,11 @@ def test_only_non_profits_are_associations_that_verify(
 
 
 def test_a_new_declaration_needs_verifying_again(roles: Roles, coop: Agent) -> None:
+    ledger_services.treasurer_add(
+        actor=roles.other_maintainer,
+        commons=Commons.objects.get(slug="other"),
+        agent=roles.association,
+    )
     services.evidence_verify(actor=roles.maintainer, organisation=coop, commons=roles.commons)
     services.evidence_verify(
         actor=roles.association_admin, organisation=coop, association=roles.association

@@ -635,7 +635,7 @@ def test_verification_by_a_maintainer_counts_for_their_commons(town, login_as, u
     assert "<code>ppl.worker-owned</code>" in permitted
 
 
-def test_association_admin_verifies_for_every_commons(town, login_as):
+def test_association_admin_verifies_where_it_keeps_the_treasury(town, login_as):
     _declare(login_as(town.frank), "coop", worker_owned=True)
     client = login_as(town.gina)
     page = text(client.get(reverse("web:agent_detail", args=["coop"])))
@@ -648,7 +648,7 @@ def test_association_admin_verifies_for_every_commons(town, login_as):
     assert (check.association, check.commons) == (town.assoc, None)
     page = text(login_as(None).get(reverse("web:agent_detail", args=["coop"])))
     assert "Verified by gina for Commons Association" in page
-    assert "it counts for every commons" in page
+    assert "it counts for the commons whose treasury it keeps" in page
 
 
 def test_verify_refusals_write_nothing(town, login_as, unchanged):

@@ -152,7 +152,8 @@ def _evidence(organisation_name: str) -> EvidenceOut | None:
     declaration = selectors.evidence_current(organisation_get(organisation_name))
     if declaration is None:
         return None
-    return EvidenceOut.of(declaration, list(selectors.verifications(declaration)))
+    checks = list(selectors.verifications(declaration))
+    return EvidenceOut.of(declaration, checks, selectors.verified_for(checks))
 
 
 @router.get("/organisations/{slug}/evidence", response={200: EvidenceOut | None, **ERRORS})
@@ -174,7 +175,7 @@ def declare_evidence(request: HttpRequest, slug: str, payload: EvidenceIn) -> Ev
         legal_form=payload.legal_form or "",
         statutes_url=payload.statutes_url or "",
     )
-    return EvidenceOut.of(row, [])
+    return EvidenceOut.of(row, [], [])
 
 
 @router.post(
@@ -184,7 +185,8 @@ def declare_evidence(request: HttpRequest, slug: str, payload: EvidenceIn) -> Ev
 )
 def verify_evidence(request: HttpRequest, slug: str, payload: VerifyIn) -> Status[VerificationOut]:
     """Verify the current declaration: as a maintainer of `commons` (counts there), or as an
-    admin of the for-benefit association `association` (counts for every commons)."""
+    admin of the for-benefit association `association` (counts for the commons whose treasury it
+    keeps)."""
     organisation = organisation_get(slug)
     who = actor(request)
     commons = _named("commons", payload.commons, commons_get) if payload.commons else None

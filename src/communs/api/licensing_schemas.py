@@ -201,7 +201,7 @@ class VerificationOut(Schema):
     evidence: int
     verified_by: str
     commons: str | None  # verified for this commons' evaluations only
-    association: str | None  # verified by this for-benefit association, for every commons
+    association: str | None  # verified by this for-benefit association, for what it keeps
     verified_at: datetime
 
     @staticmethod
@@ -228,14 +228,14 @@ class EvidenceOut(Schema):
     statutes_url: str
     declared_by: str
     declared_at: datetime
-    # "verified" once a for-benefit association checked it (it then counts for every commons);
-    # otherwise "declared", and `verified_for` lists the commons whose maintainers checked it.
+    # "verified" once someone checked it, otherwise "declared"; `verified_for` lists the commons
+    # where the checks count (a maintainer's commons; those a checking association keeps).
     status: str
     verified_for: list[str]
     verifications: list[VerificationOut]
 
     @staticmethod
-    def of(row: Evidence, checks: list[Verification]) -> EvidenceOut:
+    def of(row: Evidence, checks: list[Verification], verified_for: list[str]) -> EvidenceOut:
         name = row.organisation.name
         return EvidenceOut(
             id=row.pk,
@@ -248,8 +248,8 @@ class EvidenceOut(Schema):
             statutes_url=row.statutes_url,
             declared_by=row.declared_by.name,
             declared_at=row.declared_at,
-            status="verified" if any(v.association_id for v in checks) else "declared",
-            verified_for=sorted({v.commons.slug for v in checks if v.commons}),
+            status="verified" if checks else "declared",
+            verified_for=verified_for,
             verifications=[VerificationOut.of(v, name) for v in checks],
         )
 

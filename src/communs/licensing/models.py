@@ -56,7 +56,8 @@ class Evidence(models.Model):
 
 class Verification(models.Model):
     """Someone checked a declaration: a maintainer, for their commons' evaluations (`commons`
-    set), or a for-benefit association's admin, for every commons (`commons` empty)."""
+    set), or a for-benefit association's admin (`commons` empty), which counts for the commons
+    whose treasury the association keeps."""
 
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="verifications")
     verified_by = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")

@@ -4,6 +4,7 @@ verified them, contributions that count, grants and evaluations. All of it is pu
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from communs.domain import licences
 from communs.domain.commons import OrganisationKind
 from communs.domain.contributions import Status
 from communs.domain.errors import NotFound
+from communs.ledger.models import Treasurer
 
 from .models import Evaluation, Evidence, Grant, ProfileVersion, Verification
 
@@ -61,9 +63,16 @@ def verifications(evidence: Evidence) -> QuerySet[Verification]:
     )
 
 
+def _keepers(commons: Commons) -> QuerySet[Treasurer]:
+    """The for-benefit associations that keep this commons' treasury: their word counts here."""
+    return Treasurer.objects.filter(commons=commons, agent__org_kind=OrganisationKind.NONPROFIT)
+
+
 def evidence_for(asker: Agent, commons: Commons) -> dict[str, licences.Evidence]:
     """The asker's legal facts as they count for `commons`: verified when a maintainer of this
-    commons or a for-benefit association checked the current declaration."""
+    commons, or a for-benefit association that keeps its treasury, checked the current
+    declaration. Anyone can found a non-profit; only one the commons trusts with its money
+    vouches for others here."""
     none = dict.fromkeys(licences.EVIDENCE_FACTS, licences.Evidence.NO)
     if not asker.is_organisation:
         return none
@@ -71,7 +80,7 @@ def evidence_for(asker: Agent, commons: Commons) -> dict[str, licences.Evidence]
     if declaration is None:
         return none
     verified = declaration.verifications.filter(
-        Q(commons=commons) | Q(association__isnull=False)
+        Q(commons=commons) | Q(association__in=_keepers(commons).values("agent"))
     ).exists()
     level = licences.Evidence.VERIFIED if verified else licences.Evidence.DECLARED
     return {
@@ -80,9 +89,22 @@ def evidence_for(asker: Agent, commons: Commons) -> dict[str, licences.Evidence]
     }
 
 
+def verified_for(checks: Iterable[Verification]) -> list[str]:
+    """The commons for which these verifications of a declaration count."""
+    slugs = {v.commons.slug for v in checks if v.commons is not None}
+    associations = [v.association_id for v in checks if v.association_id is not None]
+    if associations:
+        kept = Treasurer.objects.filter(agent_id__in=associations).values_list(
+            "commons__slug", flat=True
+        )
+        slugs.update(kept)
+    return sorted(slugs)
+
+
 def associations_of(person: Agent) -> QuerySet[Agent]:
     """The for-benefit associations (non-profits) this person administers: their admins may
-    verify organisations' legal facts for every commons."""
+    verify organisations' legal facts, which then count for the commons whose treasury the
+    association keeps."""
     return Agent.objects.filter(
         org_kind=OrganisationKind.NONPROFIT.value,
         members__person=person,

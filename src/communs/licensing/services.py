@@ -120,7 +120,7 @@ def evidence_verify(
     association: Agent | None = None,
 ) -> Verification:
     """Check an organisation's current declaration: a maintainer for their commons, or an
-    admin of a for-benefit association for every commons."""
+    admin of a for-benefit association for the commons whose treasury it keeps."""
     if (commons is None) == (association is None):
         raise Invalid.field(
             "commons", "Verify either as a maintainer of a commons or for an association."

@@ -573,7 +573,7 @@ def _verify_scopes(person: Agent, *, done: Iterable[Verification] = ()) -> list[
     scopes += [
         (
             f"association:{association.name}",
-            _("for %(name)s, a for-benefit association (it counts for every commons)")
+            _("for %(name)s, a for-benefit association (it counts where it keeps the treasury)")
             % {"name": association.display_name},
         )
         for association in selectors.associations_of(person)
@@ -667,7 +667,8 @@ def evidence_declare(request: HttpRequest, name: str) -> HttpResponse:
 @require_POST
 @domain_errors
 def evidence_verify(request: HttpRequest, name: str) -> HttpResponse:
-    """A maintainer (for one commons) or an association's admin (for all) checks the current
+    """A maintainer (for one commons) or an association's admin (for the commons whose treasury
+    the association keeps) checks the current
     declaration. The service's refusals (nothing declared, already verified, one's own
     declaration) come back as the error page."""
     organisation = accounts_selectors.organisation_get(name)
