@@ -877,8 +877,9 @@ def test_revoking_needs_a_reason_and_happens_once(
 ) -> None:
     grant = issue(roles.treasurer, roles.commons, roles.firm)
     for reason in ["", "   "]:
-        with unchanged(), pytest.raises(Invalid):
+        with unchanged(), pytest.raises(Invalid) as caught:
             services.grant_revoke(actor=roles.maintainer, grant=grant, reason=reason)
+        assert "revoked" in caught.value.errors["reason"][0]
     with unchanged(), no_nul_to_database(), pytest.raises(Invalid):
         services.grant_revoke(actor=roles.maintainer, grant=grant, reason="Bounced\x00")
 

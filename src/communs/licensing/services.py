@@ -315,6 +315,8 @@ def grant_revoke(*, actor: Agent, grant: Grant, reason: str) -> Grant:
     """Maintainers revoke a grant (e.g. a cancelled payment); the reason is public."""
     if not is_maintainer(actor, grant.commons):
         raise Forbidden(f"Only maintainers of {grant.commons.slug} can revoke its licences.")
+    if not (reason or "").strip():
+        raise Invalid.field("reason", "Say why the licence is revoked: the reason is public.")
     text = check_reason(reason, required=True)
     with transaction.atomic():
         locked = Grant.objects.select_for_update().get(pk=grant.pk)

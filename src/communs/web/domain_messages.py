@@ -17,6 +17,7 @@ MESSAGES = (
     _("The date is in the future."),
     _("The date is before 1970."),
     _("Say why: a rejection always carries a reason."),
+    _("Say why the licence is revoked: the reason is public."),
     _("Remove the NUL character."),
     _("Remove the NUL character from the description."),
     _("A title is required."),
