@@ -5,7 +5,11 @@ from communs.domain.commons import OrganisationKind
 
 
 class Agent(models.Model):
-    """A person (who has a user account) or an organisation. Names share one namespace."""
+    """A person or an organisation. Names share one namespace.
+
+    A person usually has a user account; one met only in an imported history (a commit author)
+    has none until its owner claims it, and is then `merged_into` the claimant's agent.
+    """
 
     class Type(models.TextChoices):
         PERSON = "person"
@@ -25,13 +29,16 @@ class Agent(models.Model):
         related_name="agent",
     )
     created_at = models.DateTimeField()
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                name="agent_person_xor_organisation",
+                name="agent_person_or_organisation",
                 condition=(
-                    models.Q(type="person", user__isnull=False, org_kind="")
+                    models.Q(type="person", org_kind="")
                     | models.Q(type="organisation", user__isnull=True) & ~models.Q(org_kind="")
                 ),
             ),

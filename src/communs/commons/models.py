@@ -98,6 +98,8 @@ class Contribution(models.Model):
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Where an imported contribution comes from, e.g. "git:<commit id>"; empty when typed in.
+    source = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         indexes = [
@@ -116,6 +118,11 @@ class Contribution(models.Model):
             models.CheckConstraint(
                 name="contribution_rejection_has_reason",
                 condition=~models.Q(status=Status.REJECTED.value) | ~models.Q(reason=""),
+            ),
+            models.UniqueConstraint(
+                fields=["commons", "contributor", "source"],
+                condition=~models.Q(source=""),
+                name="contribution_imported_once",
             ),
         ]
 

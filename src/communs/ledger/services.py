@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from communs.accounts.models import Agent
 from communs.commons.models import Commons, Maintainer
-from communs.core import clock, eventlog
+from communs.core import bulk, clock, eventlog
 from communs.domain import distribution as dist
 from communs.domain import equations, money
 from communs.domain.contributions import MAX_DESCRIPTION, check_reason, check_url
@@ -64,10 +64,9 @@ _COLUMNS = ("transaction_id", "account", "commons_id", "agent_id", "amount", "cu
 def _post(txn: Transaction, entries: Sequence[Entry]) -> None:
     """Write a transaction's postings, which must sum to zero per currency.
 
-    Rows go straight to the database (COPY on PostgreSQL, one prepared INSERT run with
-    executemany on SQLite): a distribution writes one posting per recipient, and for 50,000 of
-    them `bulk_create` spent most of the run compiling SQL and building model instances
-    (bench/distribution.py).
+    Rows go straight to the database (`core.bulk`): a distribution writes one posting per
+    recipient, and for 50,000 of them `bulk_create` spent most of the run compiling SQL and
+    building model instances (bench/distribution.py).
     """
     totals: dict[str, int] = {}
     for entry in entries:
@@ -82,18 +81,7 @@ def _post(txn: Transaction, entries: Sequence[Entry]) -> None:
             p.to.value if p else "", p.bucket if p else "", p.value if p else None,
             p.debt if p else 0, p.explanation if p else e.explanation,
         ))  # fmt: skip
-    quote = connection.ops.quote_name
-    into = f"{quote(Posting._meta.db_table)} ({', '.join(quote(c) for c in _COLUMNS)})"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY streams the rows in one command: several times faster than an INSERT per
-            # row, even pipelined, for the 50,000 postings of a large distribution.
-            with cursor.cursor.copy(f"COPY {into} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            values = ", ".join(["%s"] * len(_COLUMNS))
-            cursor.executemany(f"INSERT INTO {into} VALUES ({values})", rows)  # noqa: S608
+    bulk.insert(Posting, _COLUMNS, rows)
 
 
 def _log(commons: Commons, kind: str, actor: Agent, data: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "communs.commons",
     "communs.ledger",
     "communs.licensing",
+    "communs.history",
     "communs.web",
 ]
 

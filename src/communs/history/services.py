@@ -1,0 +1,420 @@
+"""Importing a git history as contributions.
+
+`ingest_git` runs `git log` once and reads its output while git is still writing it: a reader
+thread drains the pipe into a bounded queue, so git never waits for the database, and the
+import costs about what reading the history costs (bench/ingest.py). Commits are written in
+batches, each in its own transaction with one event in the commons' log: an interrupted import
+keeps the batches it finished, and running it again skips every commit already imported (the
+commit id is the key), so it resumes where it stopped.
+
+Imported commits were already validated by the forge: their contributions are `accepted`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import queue
+import subprocess
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+
+from communs.accounts.models import Agent
+from communs.commons.models import Commons, Contribution, ContributorTotal
+from communs.commons.selectors import is_maintainer
+from communs.core import bulk, clock, eventlog
+from communs.domain import githistory as gh
+from communs.domain.contributions import Action, Status, Stream
+from communs.domain.errors import Forbidden, Invalid
+
+from .models import Alias, Commit
+
+BATCH = 2000
+CHUNK = 1 << 16
+# Missing objects (partial clones) are counted one commit at a time; after this many failures
+# in a row the rest of the history is imported without line counts.
+MAX_FAILED_COUNTS = 20
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"}
+# Never fetch: a partial clone's missing objects stay missing rather than reach the network;
+# no external diff or text conversion programs from the repository's configuration.
+GIT = ("git", "-c", "protocol.allow=never", "-c", "log.showSignature=false")
+LOG_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv")
+# A merge's own changes: the difference between the automatic merge and what was committed.
+COUNT_OPTIONS = ("--numstat", "--diff-merges=remerge")
+
+
+@dataclass
+class IngestResult:
+    total: int = 0  # commits in the history
+    imported: int = 0
+    skipped: int = 0  # imported before
+    merges_skipped: int = 0  # merges that changed nothing of their own
+    without_lines: int = 0  # imported without line counts (missing objects, shallow boundary)
+    co_authors: int = 0
+    new_agents: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[IngestResult], None]
+
+
+def _git(path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(  # noqa: S603 - fixed program, arguments are ours
+        [*GIT, "-C", str(path), *args],
+        capture_output=True,
+        env={**os.environ, **GIT_ENV},
+        check=False,
+    )
+
+
+def _check_repository(path_text: str, rev: str) -> tuple[Path, str | None]:
+    """The repository's path and the commit `rev` names (None for an empty repository)."""
+    path = Path(path_text).expanduser()
+    if not path.is_dir():
+        raise Invalid.field("path", f"{path_text} is not a directory.")
+    if _git(path, "rev-parse", "--git-dir").returncode != 0:
+        raise Invalid.field("path", f"{path_text} is not a git repository.")
+    if rev.startswith("-") or not rev.strip():
+        raise Invalid.field("rev", "Name a branch, tag or commit.")
+    found = _git(path, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if found.returncode != 0:
+        if rev == "HEAD" and _git(path, "rev-list", "-n", "1", "--all").stdout.strip() == b"":
+            return path, None
+        raise Invalid.field("rev", f"{rev} names no commit in {path_text}.")
+    return path, found.stdout.decode().strip()
+
+
+def _shallow_boundary(path: Path) -> set[str]:
+    """Commits whose parents a shallow clone lacks: git diffs them against nothing, so their
+    line counts would be the whole tree."""
+    found = _git(path, "rev-parse", "--git-path", "shallow")
+    shallow = (path / found.stdout.decode().strip()) if found.returncode == 0 else None
+    if shallow is None or not shallow.is_file():
+        return set()
+    return {line.strip() for line in shallow.read_text().splitlines() if line.strip()}
+
+
+class _Pipe:
+    """`git log` running, its output drained by a thread into a bounded queue."""
+
+    def __init__(self, path: Path, *args: str) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - fixed program, arguments are ours
+            [*GIT, "-C", str(path), "log", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **GIT_ENV},
+        )
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=256)
+        self.stderr = b""
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None  # noqa: S101 - stdout=PIPE above
+        fd = self.process.stdout.fileno()
+        while chunk := os.read(fd, CHUNK):
+            self.chunks.put(chunk)
+        self.chunks.put(None)
+
+    def read(self) -> Iterator[bytes]:
+        while (chunk := self.chunks.get()) is not None:
+            yield chunk
+
+    def close(self) -> bool:
+        """Wait for git; whether it succeeded."""
+        if self.process.poll() is None:
+            self.process.kill()
+        assert self.process.stderr is not None  # noqa: S101 - stderr=PIPE above
+        self.stderr = self.process.stderr.read()
+        self.process.wait()
+        self.reader.join()
+        return self.process.returncode == 0
+
+    def kill(self) -> None:
+        self.process.kill()
+        # Unblock the reader if the queue is full.
+        while self.reader.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self.chunks.get(timeout=0.1)
+        self.process.wait()
+
+
+def _logged(path: Path, sha: str, *, counted: bool) -> Iterator[gh.LoggedCommit]:
+    """The history from `sha`, newest first. With `counted`, git counts lines; if it stops at a
+    missing object, the commits it completed are yielded and `_MissingObjects` is raised."""
+    args = [f"--format={gh.LOG_FORMAT}", *LOG_OPTIONS]
+    if counted:
+        args.extend(COUNT_OPTIONS)
+    pipe = _Pipe(path, *args, sha, "--")
+    reader = gh.LogReader(counted=counted)
+    try:
+        for chunk in pipe.read():
+            yield from reader.feed(chunk)
+    except BaseException:
+        pipe.kill()
+        raise
+    if pipe.close():
+        yield from reader.finish()
+        return
+    message = pipe.stderr.decode("utf-8", "replace").strip().splitlines()
+    raise _MissingObjects(message[-1] if message else "git log failed")
+
+
+class _MissingObjects(Exception):
+    pass
+
+
+def _count_lines(path: Path, sha: str) -> tuple[int, int] | None:
+    shown = _git(path, "show", "--format=", *LOG_OPTIONS, *COUNT_OPTIONS, sha, "--")
+    if shown.returncode != 0:
+        return None
+    added = removed = 0
+    for line in shown.stdout.decode("utf-8", "replace").splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) == 3:
+            added += int(parts[0]) if parts[0].isdigit() else 0
+            removed += int(parts[1]) if parts[1].isdigit() else 0
+    return added, removed
+
+
+def _history(path: Path, sha: str, result: IngestResult) -> Iterator[gh.LoggedCommit]:
+    """Every commit with its line counts where the repository has what it takes to count them:
+    one `git log --numstat`; if that stops at a missing object, the rest without counts, each
+    counted on its own while that still works."""
+    done: set[str] = set()
+    try:
+        for commit in _logged(path, sha, counted=True):
+            done.add(commit.sha)
+            yield commit
+        return
+    except _MissingObjects as problem:
+        result.notes.append(f"git could not count every commit's lines ({problem}).")
+    failures = 0
+    for commit in _logged(path, sha, counted=False):
+        if commit.sha in done:
+            continue
+        counts = _count_lines(path, commit.sha) if failures < MAX_FAILED_COUNTS else None
+        failures = 0 if counts else failures + 1
+        if counts is None:
+            yield commit
+        else:
+            yield gh.LoggedCommit(
+                commit.sha, commit.author, commit.authored_at, commit.parents,
+                commit.co_authors, commit.subject, counts[0], counts[1],
+            )  # fmt: skip
+
+
+def _batches(commits: Iterable[gh.LoggedCommit]) -> Iterator[list[gh.LoggedCommit]]:
+    batch: list[gh.LoggedCommit] = []
+    for commit in commits:
+        batch.append(commit)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Identities:
+    """Agents by email and by full name, looked up once and created when new."""
+
+    def __init__(self) -> None:
+        self.by_email: dict[str, int] = {}
+        self.by_name: dict[str, int] = {}
+        self.created = 0
+
+    def resolve(self, contacts: Iterable[gh.Contact]) -> dict[gh.Contact, int]:
+        contacts = set(contacts)
+        self._load(contacts)
+        found: dict[gh.Contact, int] = {}
+        aliases: list[Alias] = []
+        now = clock.now()
+        for contact in sorted(contacts, key=lambda c: (c.email, c.name)):
+            email, name = gh.email_key(contact.email), gh.name_key(contact.name)
+            agent_id = self.by_email.get(email) if email else None
+            if agent_id is None and name:
+                agent_id = self.by_name.get(name)
+            if agent_id is None:
+                agent_id = self._create(contact, now)
+            if email and email not in self.by_email:
+                self.by_email[email] = agent_id
+                aliases.append(Alias(kind="email", value=email, display=contact.email,
+                                     agent_id=agent_id, created_at=now))  # fmt: skip
+            if name and name not in self.by_name:
+                self.by_name[name] = agent_id
+                aliases.append(Alias(kind="name", value=name, display=contact.name,
+                                     agent_id=agent_id, created_at=now))  # fmt: skip
+            found[contact] = agent_id
+        Alias.objects.bulk_create(aliases)
+        return found
+
+    def _load(self, contacts: set[gh.Contact]) -> None:
+        emails = {gh.email_key(c.email) for c in contacts} - self.by_email.keys() - {""}
+        names = {n for c in contacts if (n := gh.name_key(c.name))} - self.by_name.keys()
+        for kind, wanted, into in (("email", emails, self.by_email), ("name", names, self.by_name)):
+            if wanted:
+                rows = Alias.objects.filter(kind=kind, value__in=wanted)
+                # An agent merged into a claimant's answers for the claimant.
+                for value, agent_id, merged in rows.values_list(
+                    "value", "agent_id", "agent__merged_into_id"
+                ):
+                    into[value] = merged or agent_id
+
+    def _create(self, contact: gh.Contact, now: datetime) -> int:
+        for candidate in gh.agent_name_candidates(contact):
+            if not Agent.objects.filter(name=candidate).exists():
+                agent = Agent.objects.create(
+                    name=candidate,
+                    display_name=contact.name[:200] or candidate,
+                    type=Agent.Type.PERSON,
+                    created_at=now,
+                )
+                self.created += 1
+                return agent.pk
+        raise AssertionError("unreachable: candidates are endless")  # pragma: no cover
+
+
+_CONTRIBUTION = ("commons_id", "contributor_id", "action", "quantity", "unit", "description",
+                 "evidence_url", "occurred_at", "stream", "status", "reason", "created_at",
+                 "decided_at", "source")  # fmt: skip
+_COMMIT = ("commons_id", "sha", "author_id", "author_email", "authored_at", "added", "removed",
+           "co_authors", "merge", "imported_at")  # fmt: skip
+
+
+def _write(
+    actor: Agent,
+    commons: Commons,
+    batch: list[gh.LoggedCommit],
+    identities: Identities,
+    boundary: set[str],
+    result: IngestResult,
+) -> None:
+    with transaction.atomic():
+        known = set(
+            Commit.objects.filter(commons=commons, sha__in=[c.sha for c in batch]).values_list(
+                "sha", flat=True
+            )
+        )
+        fresh = []
+        for commit in batch:
+            if commit.sha in known:
+                result.skipped += 1
+            elif commit.merge and not commit.added and not commit.removed:
+                result.merges_skipped += 1  # a merge that changed nothing of its own
+            else:
+                fresh.append(commit)
+        if not fresh:
+            return
+        agents = identities.resolve(
+            contact for commit in fresh for contact in (commit.author, *commit.co_authors)
+        )
+        now = clock.now()
+        contributions, commits = [], []
+        credited: Counter[int] = Counter()
+        for commit in fresh:
+            counted = commit.added is not None and commit.sha not in boundary
+            if not counted:
+                result.without_lines += 1
+            author = agents[commit.author]
+            people = [author]
+            for contact in commit.co_authors:
+                if agents[contact] not in people:
+                    people.append(agents[contact])
+            lines = f", +{commit.added} −{commit.removed} lines" if counted else ""
+            for person in people:
+                role = "" if person == author else " (co-author)"
+                contributions.append((
+                    commons.pk, person, Action.PRODUCE.value, 1, "commit",
+                    f"Commit {commit.sha[:12]}{role}: {commit.subject}{lines}"[:2000], "",
+                    commit.authored_at, Stream.LIVELIHOOD.value, Status.ACCEPTED.value, "", now,
+                    now, f"git:{commit.sha}",
+                ))  # fmt: skip
+                credited[person] += 1
+            result.co_authors += len(people) - 1
+            commits.append((
+                commons.pk, commit.sha, author, commit.author.email, commit.authored_at,
+                commit.added if counted else None, commit.removed if counted else None,
+                len(people) - 1, commit.merge, now,
+            ))  # fmt: skip
+        bulk.insert(Contribution, _CONTRIBUTION, contributions)
+        bulk.insert(Commit, _COMMIT, commits)
+        _add_totals(commons, credited)
+        shas = "\n".join(commit.sha for commit in fresh)
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "history.imported",
+            actor.name,
+            {
+                "commits": len(fresh),
+                "newest": fresh[0].sha,
+                "oldest": fresh[-1].sha,
+                "shas_sha256": hashlib.sha256(shas.encode()).hexdigest(),
+                "co_authors": sum(len(c.co_authors) for c in fresh),
+            },
+        )
+        result.imported += len(fresh)
+
+
+def _add_totals(commons: Commons, credited: Counter[int]) -> None:
+    rows = {
+        row.agent_id: row
+        for row in ContributorTotal.objects.filter(
+            commons=commons, unit="commit", agent_id__in=list(credited)
+        )
+    }
+    for row in rows.values():
+        row.count += credited[row.agent_id]
+        row.quantity += credited[row.agent_id]
+    ContributorTotal.objects.bulk_update(list(rows.values()), ["count", "quantity"])
+    ContributorTotal.objects.bulk_create(
+        ContributorTotal(commons=commons, agent_id=agent, unit="commit", quantity=n, count=n)
+        for agent, n in credited.items()
+        if agent not in rows
+    )
+
+
+def ingest_git(
+    *,
+    actor: Agent,
+    commons: Commons,
+    path: str,
+    rev: str = "HEAD",
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Import the history of the repository at `path` (from `rev`) into `commons`: one
+    accepted `produce` contribution per commit for its author and for each co-author. Only a
+    maintainer of the commons may. Re-running imports only what is new."""
+    if not is_maintainer(actor, commons):
+        raise Forbidden(f"Only maintainers of {commons.slug} can import its history.")
+    repository, sha = _check_repository(path, rev)
+    result = IngestResult()
+    if sha is None:
+        result.notes.append("The repository has no commits yet: nothing to import.")
+        return result
+    counted = _git(repository, "rev-list", "--count", sha, "--")
+    result.total = int(counted.stdout or 0) if counted.returncode == 0 else 0
+    boundary = _shallow_boundary(repository)
+    if boundary:
+        result.notes.append(
+            "This is a shallow clone: its oldest commits are imported without line counts, and "
+            "the history before them is not here to import."
+        )
+    identities = Identities()
+    for batch in _batches(_history(repository, sha, result)):
+        _write(actor, commons, batch, identities, boundary, result)
+        if progress is not None:
+            progress(result)
+    result.new_agents = identities.created
+    if result.without_lines:
+        result.notes.append(
+            f"{result.without_lines} commit(s) imported without line counts: the repository "
+            "lacks the objects to count them."
+        )
+    return result
