@@ -12,7 +12,7 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 
-from communs.cli import ledger
+from communs.cli import history, ledger
 
 DEFAULT_SETTINGS = "communs.config.settings.dev"
 
@@ -146,6 +146,7 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--stream", help="only this stream, e.g. instance or commons:SLUG")
 
     ledger.register(sub)  # distribute, export valueflows
+    history.register(sub)  # ingest git
     manage = command("manage", cmd_manage, "run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     return root
