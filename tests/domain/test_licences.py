@@ -347,8 +347,31 @@ COPYFAIR_CASES = [
         "contributing person",
     ),
     *(
-        case(COPYFAIR, "copyfair.commons-economy", PERMITTED, kind, "commercial", kind)
+        case(COPYFAIR, "copyfair.commons-economy", PERMITTED, kind, "commercial", kind, sse=V)
         for kind in (WORKER_COOP, COOP, NONPROFIT, GROUP)
+    ),
+    # Anyone can register an organisation of any kind: without verified status it pays.
+    *(
+        case(
+            COPYFAIR,
+            "copyfair.reciprocity",
+            RECIPROCITY,
+            kind,
+            "commercial",
+            f"{kind}, status {level}",
+            sse=level,
+        )
+        for kind in (COOP, GROUP)
+        for level in (N, D)
+    ),
+    case(
+        COPYFAIR,
+        "copyfair.reciprocity",
+        RECIPROCITY,
+        FIRM,
+        "commercial",
+        "firm with verified status",
+        sse=V,
     ),
     case(COPYFAIR, "copyfair.fee-paid", PERMITTED, FIRM, "commercial granted", "firm, fee paid"),
     *(

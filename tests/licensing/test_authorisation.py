@@ -10,7 +10,7 @@ import pytest
 from communs.accounts.models import Agent
 from communs.commons.models import Commons
 from communs.domain.errors import DomainError, Forbidden
-from communs.licensing import selectors, services
+from communs.licensing import services
 from communs.licensing.models import Evaluation, Evidence, Grant, ProfileVersion, Verification
 
 from .conftest import Roles, snapshot
@@ -148,15 +148,3 @@ def test_licence_writes_by_role(roles: Roles, write: str, role: str) -> None:
         assert caught.value.status == 403
         assert snapshot() == before
         assert not done(roles, actor, state)
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_can_verify_matches_the_roles(roles: Roles, role: str) -> None:
-    agent: Agent = getattr(roles, role)
-    assert selectors.can_verify(agent, roles.commons) is (role in MAINTAINERS)
-    assert selectors.can_verify(agent, None) is (role in ASSOCIATION_ADMINS)
-
-
-def test_nobody_can_verify_anonymously(roles: Roles) -> None:
-    assert selectors.can_verify(None, roles.commons) is False
-    assert selectors.can_verify(None, None) is False

@@ -717,7 +717,7 @@ def test_a_commons_created_under_copyfair_is_at_version_zero_with_the_defaults(
 def test_grants_name_the_profile_version_in_force(roles: Roles) -> None:
     old = issue(roles.treasurer, roles.commons, roles.firm)
     copyfair(roles.maintainer, roles.commons, fee="800")
-    new = issue(roles.treasurer, roles.commons, roles.org_admin)
+    new = issue(roles.treasurer, roles.commons, roles.org_admin, amount="800.00")
     assert (old.profile, old.profile_version) == ("CopyFair", 1)
     assert (new.profile, new.profile_version) == ("CopyFair", 2)
     assert Grant.objects.get(pk=old.pk).profile_version == 1
@@ -921,7 +921,10 @@ def test_under_ppl_a_grant_is_the_separate_licence_a_firm_needs(roles: Roles) ->
     assert (before.outcome, before.rule) == ("SEPARATE_LICENSE_REQUIRED", "ppl.wage-labour-firm")
     assert before.fee is None
 
-    grant = issue(roles.treasurer, roles.commons, roles.firm, amount="1200.00")
+    # A separate licence is the maintainers' decision, not a treasurer's alone.
+    with pytest.raises(Forbidden):
+        issue(roles.treasurer, roles.commons, roles.firm, amount="1200.00")
+    grant = issue(roles.maintainer, roles.commons, roles.firm, amount="1200.00")
 
     assert (grant.profile, grant.profile_version) == ("PPL-1.0", 2)
     after = ask(roles.org_member, roles.commons, organisation=roles.firm)
@@ -971,3 +974,53 @@ def test_a_bad_amount_issues_no_grant(
 def test_grant_get_of_an_unknown_id_is_not_found(db: None, grant_id: str) -> None:
     with pytest.raises(NotFound):
         selectors.grant_get(grant_id)
+
+
+def test_nobody_sells_a_licence_to_themselves_or_their_organisation(
+    roles: Roles, unchanged: Unchanged
+) -> None:
+    ledger_services.treasurer_add(
+        actor=roles.maintainer, commons=roles.commons, agent=roles.org_admin
+    )
+    with unchanged(), pytest.raises(Forbidden):
+        issue(roles.org_admin, roles.commons, roles.firm)  # frank administers acme
+    with unchanged(), pytest.raises(Forbidden):
+        issue(roles.org_admin, roles.commons, roles.org_admin)
+
+
+def test_a_copyfair_grant_costs_at_least_the_fee_in_its_currency(
+    roles: Roles, unchanged: Unchanged
+) -> None:
+    with unchanged(), pytest.raises(Invalid) as low:
+        issue(roles.treasurer, roles.commons, roles.firm, amount="499.99")
+    assert "500.00" in low.value.errors["amount"][0]
+    with unchanged(), pytest.raises(Invalid) as other:
+        services.grant_issue(
+            actor=roles.treasurer,
+            commons=roles.commons,
+            grantee=roles.firm,
+            amount="600.00",
+            currency="USD",
+        )
+    assert set(other.value.errors) == {"currency"}
+    assert issue(roles.treasurer, roles.commons, roles.firm, amount="500.00").income.amount == 50000
+
+
+def test_a_grant_sold_under_one_profile_is_not_another_profiles_licence(roles: Roles) -> None:
+    issue(roles.treasurer, roles.commons, roles.firm)  # a CopyFair reciprocity fee
+    assert ask(roles.org_member, roles.commons, organisation=roles.firm).rule == "copyfair.fee-paid"
+    services.profile_adopt(actor=roles.maintainer, commons=roles.commons, profile="PPL-1.0")
+    after = ask(roles.org_member, roles.commons, organisation=roles.firm)
+    assert (after.rule, after.inputs["grant"]) == ("ppl.wage-labour-firm", None)
+
+
+def test_a_persons_work_for_an_organisation_counts_for_the_organisation_only(
+    roles: Roles,
+) -> None:
+    copyfair(roles.maintainer, roles.commons, threshold=1)
+    accept(roles.maintainer, roles.commons, roles.org_member, organisation=roles.firm)
+    assert ask(roles.org_member, roles.commons, organisation=roles.firm).rule == (
+        "copyfair.contributor"
+    )
+    mine = ask(roles.org_member, roles.commons)
+    assert (mine.rule, mine.inputs["accepted_contributions"]) == ("copyfair.reciprocity", 0)

@@ -711,7 +711,7 @@ def _write(name: str, grant: Grant) -> tuple[str, dict[str, str]]:
         "profile_adopt": (reverse("web:profile_adopt", args=["seed-library"]), {"profile": "MIT"}),
         "grant_new": (
             reverse("web:grant_new", args=["seed-library"]),
-            {"grantee": "coop", "amount": "7", "currency": "EUR"},
+            {"grantee": "coop", "amount": "500", "currency": "EUR"},
         ),
         "grant_revoke": (reverse("web:grant_revoke", args=[grant.pk]), {"reason": "Bounced"}),
         "evidence_declare": (
@@ -859,7 +859,7 @@ def asked(request, town) -> int:
             actor=person, commons=town.seeds, commercial=bool(i % 2), distributes=True
         )
         licensing.grant_issue(
-            actor=town.dave, commons=town.seeds, grantee=person, amount="1", currency="EUR"
+            actor=town.dave, commons=town.seeds, grantee=person, amount="500", currency="EUR"
         )
     return int(request.param)
 

@@ -14,7 +14,6 @@ from ninja import Path, Query, Router, Schema, Status
 from communs.accounts.selectors import agent_get, organisation_get
 from communs.commons.selectors import commons_get
 from communs.core import clock
-from communs.core.pagination import MAX_LIMIT, parse_cursor
 from communs.domain import licences
 from communs.domain.errors import Invalid, NotFound
 from communs.licensing import selectors, services
@@ -230,21 +229,9 @@ def issue_grant(request: HttpRequest, slug: str, payload: GrantIn) -> Status[Gra
 
 @router.get("/commons/{slug}/licences", response={200: GrantPage, **ERRORS})
 def list_grants(request: HttpRequest, slug: str, query: Query[PageQuery]) -> GrantPage:
-    """Newest first. Grant ids are random, so pages follow the income each grant was paid
-    with (one each, numbered in order)."""
-    if not 1 <= query.limit <= MAX_LIMIT:
-        raise Invalid.field("limit", f"Ask for between 1 and {MAX_LIMIT} items.")
-    before = parse_cursor(query.cursor)
-    qs = selectors.grants(commons_get(slug)).select_related("issued_by")
-    if before is not None:
-        qs = qs.filter(income_id__lt=before)
-    rows = list(qs.order_by("-income_id")[: query.limit + 1])
-    items = rows[: query.limit]
-    more = len(rows) > query.limit
-    return GrantPage(
-        items=[_grant_out(g, slug) for g in items],
-        next=str(items[-1].income_id) if more else None,
-    )
+    """Newest first."""
+    page = selectors.grant_page(commons_get(slug), cursor=query.cursor, limit=query.limit)
+    return GrantPage(items=[_grant_out(g, slug) for g in page.items], next=page.next)
 
 
 @router.get("/licences/{id}", response={200: GrantOut, **ERRORS})

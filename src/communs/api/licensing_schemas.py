@@ -228,8 +228,8 @@ class EvidenceOut(Schema):
     statutes_url: str
     declared_by: str
     declared_at: datetime
-    # "verified" once someone checked it, otherwise "declared"; `verified_for` lists the commons
-    # where the checks count (a maintainer's commons; those a checking association keeps).
+    # "verified" where a check counts, listed in `verified_for` (a checking maintainer's commons;
+    # those whose treasury a checking association keeps); otherwise "declared".
     status: str
     verified_for: list[str]
     verifications: list[VerificationOut]
@@ -248,7 +248,7 @@ class EvidenceOut(Schema):
             statutes_url=row.statutes_url,
             declared_by=row.declared_by.name,
             declared_at=row.declared_at,
-            status="verified" if checks else "declared",
+            status="verified" if verified_for else "declared",
             verified_for=verified_for,
             verifications=[VerificationOut.of(v, name) for v in checks],
         )

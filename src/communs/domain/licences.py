@@ -51,7 +51,7 @@ OUTCOME_ORDER = tuple(Outcome)
 
 
 class Evidence(StrEnum):
-    VERIFIED = "verified"  # declared, and checked by a maintainer or a for-benefit association
+    VERIFIED = "verified"  # declared, and checked by someone this commons trusts
     DECLARED = "declared"  # claimed by the organisation, not yet checked
     NO = "no"  # not claimed (false or unknown)
 
@@ -206,7 +206,8 @@ PPL = Profile(
             "PPL-1.0 §4(c)(i)-(ii)",
             Outcome.REVIEW,
             "The organisation declares it is worker-owned and distributes all its gains to its "
-            "worker-owners; a maintainer or a for-benefit association must verify it first.",
+            "worker-owners; a maintainer of this commons, or the for-benefit association that "
+            "keeps its treasury, must verify it first.",
             {**COMMERCIAL, "worker_owned": CLAIMED, "gains_to_workers": CLAIMED},
         ),
         Rule(
@@ -268,7 +269,8 @@ COOPCYCLE = Profile(
             "CoopCycle licence §4(c)",
             Outcome.REVIEW,
             "The cooperative declares social-and-solidarity-economy status and that it employs "
-            "its workers; a maintainer or a for-benefit association must verify it first.",
+            "its workers; a maintainer of this commons, or the for-benefit association that "
+            "keeps its treasury, must verify it first.",
             {**COMMERCIAL, "asker": COOPERATIVES, "sse": CLAIMED, "employs_workers": CLAIMED},
         ),
         Rule(
@@ -309,8 +311,10 @@ COPYFAIR = Profile(
             "copyfair.commons-economy",
             "CopyFair §3",
             Outcome.PERMITTED,
-            "Cooperatives, non-profits and informal groups of commoners may use it commercially.",
-            {**COMMERCIAL, "asker": COMMONS_ECONOMY},
+            "Cooperatives, non-profits and groups of commoners whose social-and-solidarity-"
+            "economy status is verified may use it commercially.",
+            # Anyone can register an organisation of any kind: the kind alone proves nothing.
+            {**COMMERCIAL, "asker": COMMONS_ECONOMY, "sse": VERIFIED},
         ),
         Rule(
             "copyfair.fee-paid",

@@ -76,6 +76,16 @@ class Verification(models.Model):
                 condition=models.Q(association__isnull=True, commons__isnull=False)
                 | models.Q(association__isnull=False, commons__isnull=True),
             ),
+            models.UniqueConstraint(
+                fields=["evidence", "commons"],
+                condition=models.Q(commons__isnull=False),
+                name="verification_once_per_commons",
+            ),
+            models.UniqueConstraint(
+                fields=["evidence", "association"],
+                condition=models.Q(association__isnull=False),
+                name="verification_once_per_association",
+            ),
         ]
 
     def __str__(self) -> str:

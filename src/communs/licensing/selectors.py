@@ -13,12 +13,11 @@ from django.db.models import Q, QuerySet
 
 from communs.accounts.models import Agent
 from communs.commons.models import Commons, Contribution
-from communs.commons.selectors import is_maintainer
-from communs.core.pagination import Page, keyset_page
+from communs.core.pagination import MAX_LIMIT, Page, keyset_page, parse_cursor
 from communs.domain import licences
 from communs.domain.commons import OrganisationKind
 from communs.domain.contributions import Status
-from communs.domain.errors import NotFound
+from communs.domain.errors import Invalid, NotFound
 from communs.ledger.models import Treasurer
 
 from .models import Evaluation, Evidence, Grant, ProfileVersion, Verification
@@ -63,9 +62,9 @@ def verifications(evidence: Evidence) -> QuerySet[Verification]:
     )
 
 
-def _keepers(commons: Commons) -> QuerySet[Treasurer]:
-    """The for-benefit associations that keep this commons' treasury: their word counts here."""
-    return Treasurer.objects.filter(commons=commons, agent__org_kind=OrganisationKind.NONPROFIT)
+def _kept(**where: Any) -> QuerySet[Treasurer]:
+    """Treasuries kept by for-benefit associations: where an association's word counts."""
+    return Treasurer.objects.filter(agent__org_kind=OrganisationKind.NONPROFIT, **where)
 
 
 def evidence_for(asker: Agent, commons: Commons) -> dict[str, licences.Evidence]:
@@ -80,7 +79,7 @@ def evidence_for(asker: Agent, commons: Commons) -> dict[str, licences.Evidence]
     if declaration is None:
         return none
     verified = declaration.verifications.filter(
-        Q(commons=commons) | Q(association__in=_keepers(commons).values("agent"))
+        Q(commons=commons) | Q(association__in=_kept(commons=commons).values("agent"))
     ).exists()
     level = licences.Evidence.VERIFIED if verified else licences.Evidence.DECLARED
     return {
@@ -94,10 +93,7 @@ def verified_for(checks: Iterable[Verification]) -> list[str]:
     slugs = {v.commons.slug for v in checks if v.commons is not None}
     associations = [v.association_id for v in checks if v.association_id is not None]
     if associations:
-        kept = Treasurer.objects.filter(agent_id__in=associations).values_list(
-            "commons__slug", flat=True
-        )
-        slugs.update(kept)
+        slugs.update(_kept(agent_id__in=associations).values_list("commons__slug", flat=True))
     return sorted(slugs)
 
 
@@ -112,38 +108,44 @@ def associations_of(person: Agent) -> QuerySet[Agent]:
     ).order_by("name")
 
 
-def can_verify(agent: Agent | None, commons: Commons | None) -> bool:
-    if agent is None:
-        return False
-    if commons is not None:
-        return is_maintainer(agent, commons)
-    return associations_of(agent).exists()
-
-
 def accepted_contributions(asker: Agent, commons: Commons, *, since: datetime) -> int:
-    """Accepted contributions to `commons` that happened since `since`: a person's own, or an
-    organisation's (made by its members on its behalf)."""
-    who = Q(organisation=asker) if asker.is_organisation else Q(contributor=asker)
+    """Accepted contributions to `commons` that happened since `since`: an organisation's (made
+    by its members on its behalf), or a person's own (not those made for an organisation: that
+    work counts for the organisation)."""
+    who = (
+        Q(organisation=asker)
+        if asker.is_organisation
+        else Q(contributor=asker, organisation__isnull=True)
+    )
     return Contribution.objects.filter(
         who, commons=commons, status=Status.ACCEPTED.value, occurred_at__gte=since
     ).count()
 
 
 def contribution_window(
-    asker: Agent, commons: Commons, current: CurrentProfile, *, now: datetime
+    asker: Agent,
+    commons: Commons,
+    profile: licences.Profile,
+    parameters: dict[str, Any],
+    *,
+    now: datetime,
 ) -> tuple[int, int, int]:
     """(accepted contributions in the window, threshold, window in days)."""
-    profile = current.profile or licences.PROFILES["MIT"]  # no profile: the defaults
-    threshold, days = licences.contribution_rule(profile, current.parameters)
+    threshold, days = licences.contribution_rule(profile, parameters)
     count = accepted_contributions(asker, commons, since=now - timedelta(days=days))
     return count, threshold, days
 
 
-def grant_held(asker: Agent, commons: Commons, *, now: datetime) -> Grant | None:
+def grant_held(
+    asker: Agent, commons: Commons, *, now: datetime, profile: str | None = None
+) -> Grant | None:
+    """A valid grant the asker holds from this commons; with `profile`, one sold under that
+    profile only (a fee paid under CopyFair is not the separate licence PPL-1.0 asks for)."""
+    rows = Grant.objects.filter(grantee=asker, commons=commons)
+    if profile is not None:
+        rows = rows.filter(profile=profile)
     return (
-        Grant.objects.filter(
-            grantee=asker,
-            commons=commons,
+        rows.filter(
             revoked_at__isnull=True,
             valid_from__lte=now,
             valid_until__gt=now,
@@ -170,6 +172,20 @@ def grant_status(grant: Grant, *, now: datetime) -> str:
     if now < grant.valid_from:
         return "not_yet_valid"
     return "valid" if now < grant.valid_until else "expired"
+
+
+def grant_page(commons: Commons, *, cursor: str | None = None, limit: int = 50) -> Page[Grant]:
+    """Newest first. Grant ids are random, so pages follow the income each grant was paid with
+    (one each, numbered in order)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid.field("limit", f"Ask for between 1 and {MAX_LIMIT} items.")
+    before = parse_cursor(cursor)
+    rows = grants(commons).select_related("issued_by")
+    if before is not None:
+        rows = rows.filter(income_id__lt=before)
+    found = list(rows.order_by("-income_id")[: limit + 1])
+    items = found[:limit]
+    return Page(items, str(items[-1].income_id) if len(found) > limit else None)
 
 
 def grants(commons: Commons) -> QuerySet[Grant]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from communs.accounts.models import Agent, Membership
 from communs.commons.models import Commons
@@ -144,15 +144,17 @@ def evidence_verify(
     ):
         raise Forbidden("Nobody verifies their own declaration, nor their organisation's.")
     with transaction.atomic():
-        if declaration.verifications.filter(commons=commons, association=association).exists():
-            raise Conflict("This declaration is already verified in this scope.")
-        row = Verification.objects.create(
-            evidence=declaration,
-            verified_by=actor,
-            association=association,
-            commons=commons,
-            verified_at=clock.now(),
-        )
+        try:
+            with transaction.atomic():
+                row = Verification.objects.create(
+                    evidence=declaration,
+                    verified_by=actor,
+                    association=association,
+                    commons=commons,
+                    verified_at=clock.now(),
+                )
+        except IntegrityError:
+            raise Conflict("This declaration is already verified in this scope.") from None
         data = {"organisation": organisation.name, "evidence": declaration.pk}
         if commons is not None:
             _log(commons, "organisation.evidence_verified", actor, data)
@@ -195,8 +197,14 @@ def usage_evaluate(
     currency = current.parameters.get("currency", "EUR")
     revenue = licences.parse_revenue(declared_revenue, currency)
     now = clock.now()
-    count, threshold, days = selectors.contribution_window(asker, commons, current, now=now)
-    grant = selectors.grant_held(asker, commons, now=now) if profile.sells_grants else None
+    count, threshold, days = selectors.contribution_window(
+        asker, commons, profile, current.parameters, now=now
+    )
+    grant = (
+        selectors.grant_held(asker, commons, now=now, profile=profile.key)
+        if profile.sells_grants
+        else None
+    )
     facts = licences.Facts(
         asker=asker.org_kind if asker.is_organisation else licences.PERSON,
         commercial=commercial,
@@ -265,13 +273,36 @@ def grant_issue(
     memo: str = "",
 ) -> Grant:
     """A treasurer records a paid reciprocity fee (or separate-licence fee): a `licence_fee`
-    income to the treasury, distributable like any other, and the grant it buys for a year."""
+    income to the treasury, distributable like any other, and the grant it buys for a year.
+
+    Under CopyFair the fee is the profile's: its currency, and at least the flat fee. Any
+    other grant is a separate licence, which only maintainers who keep the treasury sell.
+    Nobody sells one to themselves or to an organisation they belong to."""
     if not ledger_selectors.is_treasurer(actor, commons):
         raise Forbidden(f"Only treasurers of {commons.slug} can record licence fees.")
     current = selectors.profile_current(commons)
     if current.profile is None or not current.profile.sells_grants:
         key = current.profile.key if current.profile else commons.licence or "no licence"
         raise Conflict(f"Under {key} this commons sells no licence grants.")
+    if grantee == actor or Membership.objects.filter(organisation=grantee, person=actor).exists():
+        raise Forbidden("Nobody sells a licence to themselves or to their own organisation.")
+    if not current.profile.parametric and not is_maintainer(actor, commons):
+        raise Forbidden(
+            f"A separate licence under {current.profile.key} is the maintainers' decision."
+        )
+    if current.profile.parametric:
+        fee_currency = current.parameters["currency"]
+        if money.check_currency(currency) != fee_currency:
+            raise Invalid.field("currency", f"The reciprocity fee is paid in {fee_currency}.")
+        paid = money.parse_amount(amount, fee_currency)
+        if current.parameters["fee_kind"] == "flat":
+            fee = money.parse_amount(current.parameters["fee"], fee_currency)
+            if paid < fee:
+                raise Invalid.field(
+                    "amount",
+                    f"The reciprocity fee is {money.display(fee, fee_currency)} a year; record "
+                    "at least that.",
+                )
     with transaction.atomic():
         income = ledger_services.income_record(
             actor=actor,

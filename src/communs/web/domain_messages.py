@@ -67,7 +67,8 @@ MESSAGES = (
     ),
     _(
         "The organisation declares it is worker-owned and distributes all its gains to its "
-        "worker-owners; a maintainer or a for-benefit association must verify it first."
+        "worker-owners; a maintainer of this commons, or the for-benefit association that "
+        "keeps its treasury, must verify it first."
     ),
     _("Being worker-owned is not enough: all gains must go to the worker-owners."),
     _("Commercial use is reserved to worker-owned businesses and collectives."),
@@ -78,7 +79,8 @@ MESSAGES = (
     ),
     _(
         "The cooperative declares social-and-solidarity-economy status and that it employs "
-        "its workers; a maintainer or a for-benefit association must verify it first."
+        "its workers; a maintainer of this commons, or the for-benefit association that "
+        "keeps its treasury, must verify it first."
     ),
     _(
         "Commercial use is reserved to cooperatives of the social and solidarity economy that"
@@ -86,7 +88,10 @@ MESSAGES = (
     ),
     _("Anyone may use, adapt and share the commons for non-commercial purposes."),
     _("Those who contribute to the commons may also use it commercially."),
-    _("Cooperatives, non-profits and informal groups of commoners may use it commercially."),
+    _(
+        "Cooperatives, non-profits and groups of commoners whose social-and-solidarity-"
+        "economy status is verified may use it commercially."
+    ),
     _("The asker has paid the reciprocity fee and holds a valid licence grant."),
     _("Commercial users who do not contribute pay their share back to the commons."),
     _("Any use is permitted, provided the copyright and permission notice are kept."),

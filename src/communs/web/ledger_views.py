@@ -24,7 +24,7 @@ from communs.accounts import selectors as accounts_selectors
 from communs.commons import selectors as commons_selectors
 from communs.commons.models import Commons
 from communs.domain import equations
-from communs.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from communs.domain.errors import Conflict, Invalid, NotFound
 from communs.domain.money import display
 from communs.ledger import selectors as ledger_selectors
 from communs.ledger import services as ledger_services
@@ -37,6 +37,7 @@ from .views import (
     _form_error_status,
     _older_link,
     _require_maintainer_page,
+    _require_treasurer_page,
     _viewer,
     domain_errors,
 )
@@ -45,12 +46,6 @@ RECENT = 20
 PAYOUTS_PAGE_SIZE = 50
 WALLET_PAGE_SIZE = 50
 DRY_RUN_SHOWN = 1000  # payouts listed on the dry-run page; the rest are counted
-
-
-def _require_treasurer_page(request: HttpRequest, commons: Commons) -> None:
-    """Answer 403 before a form's own errors; the service checks again."""
-    if not ledger_selectors.is_treasurer(_actor(request), commons):
-        raise Forbidden(_("Only treasurers of this commons can do this."))
 
 
 # --- the treasury ------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from .views import (
     _form_error_status,
     _older_link,
     _require_maintainer_page,
+    _require_treasurer_page,
     _viewer,
     domain_errors,
 )
@@ -192,12 +193,6 @@ def _grant_rows(grants: Iterable[Grant], now: datetime) -> list[dict[str, Any]]:
 def treasury_grants(commons: Commons) -> list[dict[str, Any]]:
     """The latest licence grants of a commons, for its treasury page."""
     return _grant_rows(selectors.grants(commons)[:RECENT], clock.now())
-
-
-def _require_treasurer_page(request: HttpRequest, commons: Commons) -> None:
-    """Answer 403 before a form's own errors; the service checks again."""
-    if not ledger_selectors.is_treasurer(_actor(request), commons):
-        raise Forbidden(_("Only treasurers of this commons can do this."))
 
 
 # --- the licence of a commons ------------------------------------------------------------------
@@ -657,7 +652,10 @@ def evidence_declare(request: HttpRequest, name: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Declared. A maintainer or a for-benefit association can now verify it."),
+                _(
+                    "Declared. A maintainer of a commons, or the for-benefit association "
+                    "keeping its treasury, can now verify it."
+                ),
             )
             return redirect(reverse("web:agent_detail", args=[organisation.name]) + "#legal-facts")
     return render(request, "web/licences/evidence_form.html", context, status=status)

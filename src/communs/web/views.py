@@ -43,6 +43,7 @@ from communs.domain.errors import (
     NotAuthenticated,
     NotFound,
 )
+from communs.ledger import selectors as ledger_selectors
 
 from . import forms
 
@@ -334,6 +335,12 @@ def _require_maintainer_page(request: HttpRequest, commons: Commons) -> None:
     """Only to decide whether to show a maintainer's form; the service checks again."""
     if not selectors.is_maintainer(_actor(request), commons):
         raise Forbidden(_("Only maintainers of this commons can do this."))
+
+
+def _require_treasurer_page(request: HttpRequest, commons: Commons) -> None:
+    """Answer 403 before a form's own errors; the service checks again."""
+    if not ledger_selectors.is_treasurer(_actor(request), commons):
+        raise Forbidden(_("Only treasurers of this commons can do this."))
 
 
 @login_required
