@@ -7,7 +7,9 @@ State; eight people, and contributions in every state of their a-posteriori vali
 money: a sponsorship, a grant, a licence fee and a donation come in; the for-benefit association
 keeps the courier platform's treasury and pays a server bill; the fork adopts a value equation
 (infrastructure fund, upstream, contributors) and shares its donation out, so part of it arrives
-at the parent design, which shares out its own sponsorship.
+at the parent design, which shares out its own sponsorship. Licences: the courier platform under
+the Peer Production License, the handbook under CopyFair with a paid reciprocity grant. Last, the
+courier platform's git history (cli/demo_history.py) is imported, for its health report.
 
 Everything is written through the services, so the demo's event log is the one real use would
 produce. Loading is idempotent: each step first looks for what it would create, so a second run
@@ -21,14 +23,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from communs.accounts import services as accounts
 from communs.accounts.models import Agent, Membership
+from communs.cli.demo_history import demo_repository
 from communs.commons import services as commons_services
 from communs.commons.models import Approval, Commons, Contribution, Maintainer
 from communs.core import clock
 from communs.domain.contributions import Status
+from communs.history import services as history_services
+from communs.history.models import Commit
 from communs.ledger import services as ledger
 from communs.ledger.models import Distribution, Expense, Income, Treasurer
 from communs.licensing import selectors as licensing_selectors
@@ -303,6 +309,12 @@ class _Loader:
             ledger.distribution_run(
                 actor=self.agents[by], commons=self.commons[slug], income=income
             )
+
+    def history(self, slug: str, by: str) -> None:
+        commons = self.commons[slug]
+        if not Commit.objects.filter(commons=commons).exists():
+            path = demo_repository(settings.DATA_DIR / "demo" / f"{slug}.git")
+            history_services.ingest_git(actor=self.agents[by], commons=commons, path=str(path))
 
     # --- licences -----------------------------------------------------------------------------
 
@@ -860,3 +872,6 @@ def _load() -> None:
     d.ask(SOIL, "fatou", org="city-of-riverside", commercial=True, distributes=True)
     # The open tractor's hardware licence permits any use, with reciprocal obligations.
     d.ask(TRACTOR, "emil", org="agrimach", commercial=True, distributes=True)
+
+    # The courier platform's code history, imported from git: who did the work, who paid.
+    d.history(COURIER, by="chen")
