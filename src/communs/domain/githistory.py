@@ -1,11 +1,11 @@
 """Reading a git history, and the rules for who made and who paid for each commit. Pure.
 
-`git log` is asked for one record per commit (fields separated by control characters no name,
-email or subject can hold, since git itself writes them only where the format says), followed
-by its `--numstat` lines. `LogReader` turns that byte stream into `LoggedCommit`s as it
-arrives, so a history of any length is read in constant memory. Names and emails come out of
-git with the repository's `.mailmap` applied (`%aN`, `%aE`); bytes that are not UTF-8 are
-replaced.
+`git log` is asked for one record per commit, followed by its `--numstat` lines. Its separators
+begin with a NUL byte: git lets any other character into a name, an email or a subject (control
+characters included, so a commit message could otherwise forge a record), but never a NUL.
+`LogReader` turns that byte stream into `LoggedCommit`s as it arrives, so a history of any
+length is read in constant memory. Names and emails come out of git with the repository's
+`.mailmap` applied (`%aN`, `%aE`); bytes that are not UTF-8 are replaced.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-RECORD = "\x1e"
-FIELD = "\x1f"
-LIST = "\x1d"
-# sha, author name and email (mailmapped), author time, parents, co-authors, subject.
+RECORD = "\x00\x1e"
+FIELD = "\x00\x1f"
+LIST = "\x00\x1d"
+# sha, author name and email (mailmapped), author time, parents, co-authors (a trailer folded
+# over several lines unfolded, as the record's first line must hold them), subject.
 LOG_FORMAT = (
-    "%x1e%H%x1f%aN%x1f%aE%x1f%at%x1f%P%x1f"
-    "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)%x1f%s"
+    "%x00%x1e%H%x00%x1f%aN%x00%x1f%aE%x00%x1f%at%x00%x1f%P%x00%x1f"
+    "%(trailers:key=Co-authored-by,valueonly,unfold,separator=%x00%x1d)%x00%x1f%s"
 )
 MAX_TEXT = 200
 CONTACT = re.compile(r"^\s*(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
@@ -80,6 +81,9 @@ def parse_record(record: str, *, counted: bool = True) -> LoggedCommit | None:
     if len(fields) != 7 or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", fields[0]):
         return None
     sha, name, email, seconds, parents, trailers, subject = fields
+    if (name, email) == ("%aN", "%aE"):
+        # git prints the placeholders themselves when it cannot read the author line.
+        name = email = ""
     try:
         when = datetime.fromtimestamp(int(seconds), UTC)
     except (ValueError, OverflowError, OSError):
@@ -121,7 +125,7 @@ class LogReader:
         self._pending = b""
 
     def feed(self, chunk: bytes) -> Iterator[LoggedCommit]:
-        records = (self._pending + chunk).split(b"\x1e")
+        records = (self._pending + chunk).split(RECORD.encode())
         self._pending = records.pop()
         for raw in records:
             if raw.strip():
