@@ -34,7 +34,7 @@ from communs.commons.models import Approval, Commons, Contribution, Maintainer
 from communs.core import clock
 from communs.domain.contributions import Status
 from communs.history import services as history_services
-from communs.history.models import Commit
+from communs.history.models import Affiliation, Commit
 from communs.ledger import services as ledger
 from communs.ledger.models import Distribution, Expense, Income, Treasurer
 from communs.licensing import selectors as licensing_selectors
@@ -315,6 +315,17 @@ class _Loader:
         if not Commit.objects.filter(commons=commons).exists():
             path = demo_repository(settings.DATA_DIR / "demo" / f"{slug}.git")
             history_services.ingest_git(actor=self.agents[by], commons=commons, path=str(path))
+
+    def paid_by(self, slug: str, by: str, domain: str, organisation: str) -> None:
+        commons = self.commons[slug]
+        if not Affiliation.objects.filter(commons=commons, domain=domain).exists():
+            history_services.affiliation_set(
+                actor=self.agents[by],
+                commons=commons,
+                domain=domain,
+                kind="paid",
+                organisation=self.agents[organisation],
+            )
 
     # --- licences -----------------------------------------------------------------------------
 
@@ -873,5 +884,10 @@ def _load() -> None:
     # The open tractor's hardware licence permits any use, with reciprocal obligations.
     d.ask(TRACTOR, "emil", org="agrimach", commercial=True, distributes=True)
 
-    # The courier platform's code history, imported from git: who did the work, who paid.
+    # The courier platform's code history, imported from git: who did the work, who paid. Work
+    # from free mail and forge no-reply addresses counts as volunteers'; the rest is unknown.
     d.history(COURIER, by="chen")
+    d.paid_by(COURIER, "chen", "opencommons.example", "open-commons-foundation")
+    d.paid_by(COURIER, "chen", "farmtools.example", "farmtools-coop")
+    d.paid_by(COURIER, "chen", "agrimach.example", "agrimach")
+    d.paid_by(COURIER, "chen", "riverside.example", "city-of-riverside")

@@ -8,6 +8,10 @@ keeps the batches it finished, and running it again skips every commit already i
 commit id is the key), so it resumes where it stopped.
 
 Imported commits were already validated by the forge: their contributions are `accepted`.
+
+Below the import: claiming the identities met in histories (a person with an account merges
+them into their own agent), and each commons' map of who pays for work done from which email
+domains.
 """
 
 from __future__ import annotations
@@ -16,25 +20,31 @@ import contextlib
 import hashlib
 import os
 import queue
+import re
+import secrets
 import subprocess
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 
 from communs.accounts.models import Agent
+from communs.accounts.services import token_digest
 from communs.commons.models import Commons, Contribution, ContributorTotal
 from communs.commons.selectors import is_maintainer
 from communs.core import bulk, clock, eventlog
 from communs.domain import githistory as gh
 from communs.domain.contributions import Action, Status, Stream
-from communs.domain.errors import Forbidden, Invalid
+from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 
-from .models import Alias, Commit
+from .models import Affiliation, Alias, ClaimToken, Commit
 
 BATCH = 2000
 CHUNK = 1 << 16
@@ -418,3 +428,347 @@ def ingest_git(
             "lacks the objects to count them."
         )
     return result
+
+
+# --- claiming imported identities -----------------------------------------------------------
+
+CLAIM_PREFIX = "claim_"
+CLAIM_VALIDITY = timedelta(hours=24)
+MAX_CLAIM_TOKEN = 100  # a real token has 49 characters; anything much longer is not one
+MAX_EMAIL = 254
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    email: str
+    agents: list[Agent]  # merged into the claimant
+    contributions: int  # moved to the claimant
+    duplicates: int  # dropped: the claimant was already credited for the same imported work
+    commits: int  # authored commits moved to the claimant
+    aliases: int  # names and emails moved to the claimant
+
+
+def _require_claimant(agent: Agent) -> None:
+    if agent.is_organisation or agent.user_id is None:
+        raise Forbidden("Only a person with an account can claim identities.")
+
+
+def _address(text: str) -> str | None:
+    """An address as histories write it (git takes "ada@localhost" as well as any other), as
+    the key aliases use; None when it is not one."""
+    local, at, host = text.rpartition("@")
+    if not at or not local or not host or len(text) > MAX_EMAIL:
+        return None
+    if any(c.isspace() or not c.isprintable() for c in text):  # NUL, escapes, line breaks
+        return None
+    return gh.email_key(text)
+
+
+def _claimed_email(raw: str) -> str:
+    text = (raw or "").strip()
+    if not text:
+        raise Invalid.field("email", "Enter the email address to claim.")
+    key = _address(text)
+    if key is None:
+        raise Invalid.field("email", "Enter an email address as it appears in the history.")
+    return key
+
+
+def _claimable(claimant: Agent, email: str, *, lock: bool = False) -> list[Agent]:
+    """The agents without an account that imported histories know by `email`. Refuses an
+    address that is already the claimant's, or another account holder's: only identities
+    nobody has claimed can be claimed."""
+    rows = Agent.objects.filter(aliases__kind=Alias.Kind.EMAIL, aliases__value=email)
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    agents = list(rows.order_by("pk"))
+    if not agents:
+        raise Invalid.field("email", "No imported history has this address.")
+    for agent in agents:
+        owner = agent.merged_into_id or agent.pk
+        if owner == claimant.pk:
+            raise Conflict("This address is already yours.")
+        if agent.merged_into_id is not None or agent.user_id is not None or agent.is_organisation:
+            raise Conflict("This address belongs to an account: it cannot be claimed.")
+    return agents
+
+
+def claim_request(*, claimant: Agent, email: str) -> str:
+    """Start claiming the imported identities of `email`: returns a token, valid for
+    `CLAIM_VALIDITY`, that the owner of that address gives back to `claim_confirm`. Only its
+    digest is kept, and the log names who claims which identities, never the address."""
+    _require_claimant(claimant)
+    key = _claimed_email(email)
+    agents = _claimable(claimant, key)
+    token = CLAIM_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    expires = now + CLAIM_VALIDITY
+    with transaction.atomic():
+        ClaimToken.objects.create(
+            digest=token_digest(token),
+            email=key,
+            claimant=claimant,
+            created_at=now,
+            expires_at=expires,
+        )
+        eventlog.append(
+            eventlog.INSTANCE_STREAM,
+            "identity.claim_requested",
+            claimant.name,
+            {
+                "claimant": claimant.name,
+                "identities": [agent.name for agent in agents],
+                "expires_at": expires.isoformat(timespec="seconds"),
+            },
+        )
+    return token
+
+
+def claim_confirm(*, claimant: Agent, token: str) -> ClaimResult:
+    """Finish a claim: every agent without an account known by the token's email is merged
+    into the claimant. Its contributions, authored commits and aliases move to the claimant,
+    its totals are added to the claimant's, and it points at the claimant (`merged_into`). Its
+    ledger postings stay where they are (they are append-only); the claimant's wallet shows
+    them. The token must be the claimant's, unused and unexpired; it is then used up."""
+    _require_claimant(claimant)
+    text = (token or "").strip()
+    if not text:
+        raise Invalid.field("token", "Enter the token you were given.")
+    if len(text) > MAX_CLAIM_TOKEN or not text.isascii():
+        raise Invalid.field("token", "This token is not valid.")
+    with transaction.atomic():
+        row = ClaimToken.objects.select_for_update().filter(digest=token_digest(text)).first()
+        if row is None:
+            raise Invalid.field("token", "This token is not valid.")
+        if row.claimant_id != claimant.pk:
+            raise Forbidden("This token was given to someone else.")
+        if row.used_at is not None:
+            raise Conflict("This token was already used.")
+        now = clock.now()
+        if row.expires_at <= now:
+            raise Invalid.field("token", "This token has expired: ask for a new one.")
+        agents = _claimable(claimant, row.email, lock=True)
+        moved = duplicates = commits = aliases = 0
+        for agent in agents:
+            counts = _merge(agent, claimant)
+            moved += counts[0]
+            duplicates += counts[1]
+            commits += counts[2]
+            aliases += counts[3]
+        row.used_at = now
+        row.save(update_fields=["used_at"])
+        eventlog.append(
+            eventlog.INSTANCE_STREAM,
+            "identity.claimed",
+            claimant.name,
+            {
+                "claimant": claimant.name,
+                "merged": [agent.name for agent in agents],
+                "contributions": moved,
+                "duplicates": duplicates,
+                "commits": commits,
+                "aliases": aliases,
+            },
+        )
+    return ClaimResult(row.email, agents, moved, duplicates, commits, aliases)
+
+
+def _merge(agent: Agent, claimant: Agent) -> tuple[int, int, int, int]:
+    """Move what `agent` holds to `claimant`: (contributions moved, duplicates dropped,
+    commits, aliases)."""
+    # The same imported work credited to both (one person as author and co-author of a commit
+    # under two addresses): the import credits a person once per commit, so the merged
+    # agent's copy goes, and its commit has one co-author fewer.
+    same = Contribution.objects.filter(
+        contributor=claimant, commons=OuterRef("commons"), source=OuterRef("source")
+    )
+    twins = list(
+        Contribution.objects.filter(contributor=agent)
+        .exclude(source="")
+        .filter(Exists(same))
+        .values_list("pk", "commons_id", "source", "status", "unit", "quantity")
+    )
+    dropped: dict[tuple[int, str], tuple[int, Decimal]] = {}
+    for _, commons_id, source, status, unit, quantity in twins:
+        if status == Status.ACCEPTED.value:
+            count, total = dropped.get((commons_id, unit), (0, Decimal(0)))
+            dropped[commons_id, unit] = (count + 1, total + quantity)
+        if source.startswith("git:"):
+            Commit.objects.filter(commons_id=commons_id, sha=source[4:], co_authors__gt=0).update(
+                co_authors=F("co_authors") - 1
+            )
+    Contribution.objects.filter(pk__in=[twin[0] for twin in twins]).delete()
+    moved = Contribution.objects.filter(contributor=agent).update(contributor=claimant)
+    commits = Commit.objects.filter(author=agent).update(author=claimant)
+    aliases = Alias.objects.filter(agent=agent).update(agent=claimant)
+    _fold_totals(agent, claimant, dropped)
+    Agent.objects.filter(pk=agent.pk).update(merged_into=claimant)
+    agent.merged_into = claimant
+    return moved, len(twins), commits, aliases
+
+
+def _fold_totals(
+    agent: Agent, claimant: Agent, dropped: dict[tuple[int, str], tuple[int, Decimal]]
+) -> None:
+    """Add the merged agent's totals (less the duplicates dropped) to the claimant's: summed
+    where the claimant has a row for the same commons and unit, re-pointed where not."""
+    theirs = list(ContributorTotal.objects.select_for_update().filter(agent=agent))
+    mine = {
+        (row.commons_id, row.unit): row
+        for row in ContributorTotal.objects.select_for_update().filter(
+            agent=claimant, commons_id__in={row.commons_id for row in theirs}
+        )
+    }
+    summed, repointed, emptied = [], [], []
+    for row in theirs:
+        count, quantity = dropped.get((row.commons_id, row.unit), (0, Decimal(0)))
+        row.count -= count
+        row.quantity -= quantity
+        target = mine.get((row.commons_id, row.unit))
+        if target is not None:
+            target.count += row.count
+            target.quantity += row.quantity
+            summed.append(target)
+            emptied.append(row.pk)
+        elif row.count <= 0:
+            emptied.append(row.pk)
+        else:
+            row.agent = claimant
+            repointed.append(row)
+    ContributorTotal.objects.filter(pk__in=emptied).delete()
+    ContributorTotal.objects.bulk_update(summed, ["count", "quantity"])
+    ContributorTotal.objects.bulk_update(repointed, ["agent", "count", "quantity"])
+
+
+# --- affiliations: who pays for the work done from an email domain ----------------------------
+
+DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+MAX_DOMAIN = 253
+
+
+def _rule_domain(raw: str, errors: FieldErrors) -> str:
+    text = (raw or "").strip().lower().rstrip(".")
+    labels = text.split(".")
+    if not text:
+        errors.add("domain", "Enter a domain, such as example.org.")
+    elif len(text) > MAX_DOMAIN or len(labels) < 2 or not all(map(DOMAIN_LABEL.fullmatch, labels)):
+        errors.add(
+            "domain", "Enter a domain such as example.org (an international name in its xn-- form)."
+        )
+    return text
+
+
+def _open_to_anyone(domain: str) -> bool:
+    return domain in gh.FREE_MAIL or any(
+        domain == d or domain.endswith("." + d) for d in gh.NOREPLY
+    )
+
+
+def _rule_person(email: str) -> str | None:
+    """The name of the agent an address belongs to in imported histories: the log names the
+    person a rule is about, never their address."""
+    found = (
+        Alias.objects.filter(kind=Alias.Kind.EMAIL, value=email)
+        .select_related("agent__merged_into")
+        .first()
+    )
+    if found is None:
+        return None
+    return found.agent.merged_into.name if found.agent.merged_into else found.agent.name
+
+
+def _affiliation_data(row: Affiliation) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "domain": row.domain,
+        "scope": "address" if row.email else "domain",
+        "person": _rule_person(row.email) if row.email else None,
+        "kind": row.kind,
+        "organisation": row.organisation.name if row.organisation else None,
+        "since": row.since.isoformat() if row.since else None,
+        "until": row.until.isoformat() if row.until else None,
+    }
+
+
+def affiliation_set(
+    *,
+    actor: Agent,
+    commons: Commons,
+    domain: str = "",
+    kind: str,
+    organisation: Agent | None = None,
+    email: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> tuple[Affiliation, bool]:
+    """Say who pays for work done from `domain` (or from one `email` address, whose domain is
+    then the default), optionally only from `since` to `until` (inclusive): an organisation
+    (`paid`) or nobody (`volunteer`). A rule for the same domain, address and period is
+    replaced. Maintainers only. Returns the rule and whether it is new."""
+    if not is_maintainer(actor, commons):
+        raise Forbidden(f"Only maintainers of {commons.slug} can edit its affiliations.")
+    errors = FieldErrors()
+    typed = (email or "").strip()
+    found = _address(typed) if typed else ""
+    if found is None:
+        errors.add("email", "Enter an email address, such as ada@example.org.")
+    address = found or ""
+    domain_text = (domain or "").strip() or gh.email_domain(address)
+    # A mistyped address with no domain: its own error is enough.
+    key = _rule_domain(domain_text, errors) if domain_text or found is not None else ""
+    if address and "domain" not in errors.errors:
+        own = gh.email_domain(address)
+        if own != key and not own.endswith("." + key):
+            errors.add("email", f"This address is not at {key}.")
+    if not typed and "domain" not in errors.errors and _open_to_anyone(key):
+        errors.add(
+            "domain",
+            f"Anyone can have an address at {key}: set a rule for one person's address instead.",
+        )
+    if kind not in Affiliation.Kind.values:
+        errors.add("kind", "Choose paid or volunteer.")
+    elif kind == Affiliation.Kind.PAID and organisation is None:
+        errors.add("organisation", "Name the organisation that pays for this work.")
+    elif kind == Affiliation.Kind.VOLUNTEER and organisation is not None:
+        errors.add("organisation", "Volunteer work is paid by no organisation: leave it empty.")
+    if organisation is not None and not organisation.is_organisation:
+        errors.add("organisation", f"{organisation.name} is a person, not an organisation.")
+    if since is not None and until is not None and since > until:
+        errors.add("until", "The period ends before it starts.")
+    errors.raise_if_any()
+    with transaction.atomic():
+        # The commons' lock: two maintainers setting the same rule at once make one row.
+        Commons.objects.select_for_update().filter(pk=commons.pk).first()
+        row = Affiliation.objects.filter(
+            commons=commons, domain=key, email=address, since=since, until=until
+        ).first()
+        created = row is None
+        if row is None:
+            row = Affiliation(commons=commons, domain=key, email=address, since=since, until=until)
+        row.kind = kind
+        row.organisation = organisation
+        row.created_by = actor
+        row.created_at = clock.now()
+        row.save()
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "history.affiliation_set",
+            actor.name,
+            {**_affiliation_data(row), "replaced": not created},
+        )
+    return row, created
+
+
+def affiliation_remove(*, actor: Agent, affiliation: Affiliation) -> None:
+    """Remove a rule of a commons' affiliation map. Maintainers only."""
+    commons = affiliation.commons
+    if not is_maintainer(actor, commons):
+        raise Forbidden(f"Only maintainers of {commons.slug} can edit its affiliations.")
+    with transaction.atomic():
+        data = _affiliation_data(affiliation)
+        deleted, _ = Affiliation.objects.filter(pk=affiliation.pk).delete()
+        if not deleted:
+            raise NotFound("This affiliation was already removed.")
+        eventlog.append(
+            eventlog.commons_stream(commons.slug), "history.affiliation_removed", actor.name, data
+        )

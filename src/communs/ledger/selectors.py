@@ -150,10 +150,17 @@ class WalletLine:
     received: int
 
 
+def _wallet_of(agent: Agent) -> Q:
+    """An agent's wallet postings, and those of the agents merged into it (identities met in
+    imported histories and claimed since): postings are append-only, so they stay with the
+    agent they were made to."""
+    return Q(account=Posting.Account.WALLET) & (Q(agent=agent) | Q(agent__merged_into=agent))
+
+
 def wallet(agent: Agent) -> list[WalletLine]:
     """What an agent has received, per commons and currency."""
     rows = (
-        Posting.objects.filter(account=Posting.Account.WALLET, agent=agent)
+        Posting.objects.filter(_wallet_of(agent))
         .values("transaction__commons", "currency")
         .annotate(total=Sum("amount"))
         .order_by("transaction__commons", "currency")
@@ -166,9 +173,7 @@ def wallet(agent: Agent) -> list[WalletLine]:
 
 
 def wallet_postings(agent: Agent, *, cursor: str | None = None, limit: int = 50) -> Page[Posting]:
-    rows = Posting.objects.filter(account=Posting.Account.WALLET, agent=agent).select_related(
-        "transaction__commons"
-    )
+    rows = Posting.objects.filter(_wallet_of(agent)).select_related("transaction__commons")
     return keyset_page(rows, cursor=cursor, limit=limit)
 
 

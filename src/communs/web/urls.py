@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import URLPattern, path
 
-from . import ledger_views, licence_views, views
+from . import history_views, identity_views, ledger_views, licence_views, views
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("commons/<str:slug>/maintainers/", views.maintainer_add, name="maintainer_add"),
     path("commons/<str:slug>/settings/", views.commons_settings, name="settings"),
     path("commons/<str:slug>/events/", views.commons_events, name="commons_events"),
+    path("commons/<str:slug>/report/", history_views.report, name="health_report"),
     path("events/", views.events, name="events"),
     path("events/verify/", views.events_verify, name="events_verify"),
     path("contributions/<int:pk>/", views.contribution_detail, name="contribution_detail"),
@@ -29,6 +30,14 @@ urlpatterns: list[URLPattern] = [
     ),
     path("review/", views.review_queue, name="review_queue"),
     path("agents/<str:name>/", views.agent_detail, name="agent_detail"),
+    # identities met in imported histories, and who pays for the work
+    path("identities/claim/", identity_views.claim, name="claim"),
+    path("commons/<str:slug>/affiliations/", identity_views.affiliations, name="affiliations"),
+    path(
+        "commons/<str:slug>/affiliations/<int:pk>/remove/",
+        identity_views.affiliation_remove,
+        name="affiliation_remove",
+    ),
     # the open value ledger
     path("commons/<str:slug>/treasury/", ledger_views.treasury, name="treasury"),
     path("commons/<str:slug>/incomes/", ledger_views.income_record, name="income_record"),
