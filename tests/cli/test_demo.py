@@ -13,6 +13,8 @@ from communs.commons.models import Approval, Commons, Contribution
 from communs.core import eventlog
 from communs.core.models import Event, EventStream
 from communs.domain.contributions import Action, Status, Stream
+from communs.history.models import Alias, Commit
+from communs.history.selectors import report_get
 from communs.ledger import selectors as ledger_selectors
 from communs.ledger.models import (
     Distribution,
@@ -265,3 +267,22 @@ def test_licences_under_ppl_copyfair_and_spdx_with_a_grant_that_verifies() -> No
     kinds = {event.kind for event in Event.objects.all()}
     assert {"licence.profile_adopted", "licence.evaluated", "licence.granted"} <= kinds
     assert {"organisation.evidence_declared", "organisation.evidence_verified"} <= kinds
+
+
+def test_the_courier_platforms_history_is_imported_with_who_pays_for_it() -> None:
+    load_demo()
+    courier = Commons.objects.get(slug="courier-app")
+    report = report_get(courier)
+    assert report.commits == Commit.objects.filter(commons=courier).count() >= 200
+    funding = {row.funding: row.commits for row in report.funding}
+    assert set(funding) == {"paid", "volunteer", "unknown"}
+    assert all(funding.values())
+    assert funding["paid"] > funding["volunteer"] > funding["unknown"]
+    # The mailmap joins Gus's two addresses; Chen claimed her work address.
+    gus = Alias.objects.get(kind="email", value="gus.ferreira@gmail.com").agent
+    assert Commit.objects.filter(commons=courier, author=gus).count() > 30
+    chen = Agent.objects.get(name="chen")
+    assert Alias.objects.get(kind="email", value="chen@opencommons.example").agent == chen
+    assert Commit.objects.filter(commons=courier, author=chen).exists()
+    assert Agent.objects.get(name="chen-li").merged_into == chen
+    assert Contribution.objects.filter(commons=courier, source__startswith="git:").count() > 200

@@ -34,7 +34,7 @@ from communs.commons.models import Approval, Commons, Contribution, Maintainer
 from communs.core import clock
 from communs.domain.contributions import Status
 from communs.history import services as history_services
-from communs.history.models import Affiliation, Commit
+from communs.history.models import Affiliation, Alias, Commit
 from communs.ledger import services as ledger
 from communs.ledger.models import Distribution, Expense, Income, Treasurer
 from communs.licensing import selectors as licensing_selectors
@@ -315,6 +315,14 @@ class _Loader:
         if not Commit.objects.filter(commons=commons).exists():
             path = demo_repository(settings.DATA_DIR / "demo" / f"{slug}.git")
             history_services.ingest_git(actor=self.agents[by], commons=commons, path=str(path))
+
+    def claim(self, username: str, email: str) -> None:
+        """A demo person claims the identity an imported history knows by `email`."""
+        person = self.agents[username]
+        alias = Alias.objects.filter(kind="email", value=email).first()
+        if alias is not None and alias.agent_id != person.pk:
+            token = history_services.claim_request(claimant=person, email=email)
+            history_services.claim_confirm(claimant=person, token=token)
 
     def paid_by(self, slug: str, by: str, domain: str, organisation: str) -> None:
         commons = self.commons[slug]
@@ -891,3 +899,5 @@ def _load() -> None:
     d.paid_by(COURIER, "chen", "farmtools.example", "farmtools-coop")
     d.paid_by(COURIER, "chen", "agrimach.example", "agrimach")
     d.paid_by(COURIER, "chen", "riverside.example", "city-of-riverside")
+    # Chen's commits were imported under her work address; she claims them for her account.
+    d.claim("chen", "chen@opencommons.example")
