@@ -61,6 +61,7 @@ pytest-postgres: install-dev
 bench: install-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/distribution.py
+	$(BIN)/python bench/ingest.py
 
 ## lock: re-resolve requirements*.lock from pyproject.toml (needs the network to PyPI)
 lock:

@@ -3,7 +3,7 @@ history imports). Everything else uses the ORM."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,19 @@ def insert(
                     copy.write_row(row)
         else:
             # Stored as the ORM stores them (naive UTC text), so comparisons keep working.
-            adapt = connection.ops.adapt_datetimefield_value
-            rows = [[adapt(v) if isinstance(v, datetime) else v for v in row] for row in rows]
+            # Each distinct value adapted once: rows share dates (`now`), and Django's adapter
+            # is the costliest step of the insert.
+            adapted = _Adapted(connection.ops.adapt_datetimefield_value)
+            rows = [[adapted[v] if isinstance(v, datetime) else v for v in row] for row in rows]
             values = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {into} VALUES ({values})", rows)  # noqa: S608
+
+
+class _Adapted(dict[datetime, Any]):
+    def __init__(self, adapt: Callable[[datetime], Any]) -> None:
+        super().__init__()
+        self.adapt = adapt
+
+    def __missing__(self, value: datetime) -> Any:
+        self[value] = found = self.adapt(value)
+        return found

@@ -58,8 +58,9 @@ class LoggedCommit:
 def clean(text: str, limit: int = MAX_TEXT) -> str:
     """Printable text for names, emails and subjects: control characters (a NUL, an escape
     sequence hidden in an author name) are dropped, whitespace is collapsed."""
-    kept = "".join(c if c.isprintable() else " " for c in text)
-    return " ".join(kept.split())[:limit]
+    if not text.isprintable():  # rare: checked whole first, as the character loop is slow
+        text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())[:limit]
 
 
 def parse_contact(raw: str) -> Contact | None:
