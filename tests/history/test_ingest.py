@@ -751,3 +751,24 @@ def test_totals_per_agent_equal_the_commits_credited(
     assert totals(seed_library) == dict(expected) == dict(credited(seed_library))
     rows = ContributorTotal.objects.filter(commons=seed_library)
     assert all(row.quantity == row.count for row in rows)
+
+
+def test_co_authors_are_mailmapped_like_authors(
+    make_repo: MakeRepo, alice: Agent, seed_library: Commons
+) -> None:
+    repo = make_repo()
+    repo.commit(
+        author=ADA,
+        files={".mailmap": "Grace Hopper <grace@navy.example> <g.hopper@old.example>\n"},
+    )
+    repo.commit(author=GRACE)
+    pair = repo.commit(author=ADA, co_authors=["G. Hopper <g.hopper@old.example>"])
+
+    ingest(alice, seed_library, repo)
+
+    grace = agent_of(GRACE[1])
+    credited = Contribution.objects.filter(commons=seed_library, source=f"git:{pair}")
+    assert sorted(credited.values_list("contributor", flat=True)) == sorted(
+        [agent_of(ADA[1]), grace]
+    )
+    assert not Alias.objects.filter(value="g.hopper@old.example").exists()

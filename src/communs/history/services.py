@@ -26,7 +26,7 @@ import subprocess
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -219,6 +219,41 @@ def _history(path: Path, sha: str, result: IngestResult) -> Iterator[gh.LoggedCo
                 commit.sha, commit.author, commit.authored_at, commit.parents,
                 commit.co_authors, commit.subject, counts[0], counts[1],
             )  # fmt: skip
+
+
+class Mailmap:
+    """git applies the .mailmap to authors (`%aN`, `%aE`) but not to trailers: co-authors are
+    looked up with `git check-mailmap`, each contact once per import."""
+
+    BATCH = 200  # contacts per git call
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.known: dict[gh.Contact, gh.Contact] = {}
+
+    def co_authors(self, batch: list[gh.LoggedCommit]) -> list[gh.LoggedCommit]:
+        wanted = sorted(
+            {c for commit in batch for c in commit.co_authors if c.email} - self.known.keys(),
+            key=lambda c: (c.email, c.name),
+        )
+        for start in range(0, len(wanted), self.BATCH):
+            self._look_up(wanted[start : start + self.BATCH])
+        if not any(commit.co_authors for commit in batch):
+            return batch
+        return [
+            replace(commit, co_authors=tuple(self.known.get(c, c) for c in commit.co_authors))
+            for commit in batch
+        ]
+
+    def _look_up(self, contacts: list[gh.Contact]) -> None:
+        found = _git(self.path, "check-mailmap", *(f"{c.name} <{c.email}>" for c in contacts))
+        lines = found.stdout.decode("utf-8", "replace").splitlines()
+        if found.returncode != 0 or len(lines) != len(contacts):
+            lines = []  # git refused one of them: keep these contacts as they were written
+        for contact, line in zip(contacts, lines, strict=False):
+            self.known[contact] = gh.parse_contact(line) or contact
+        for contact in contacts:
+            self.known.setdefault(contact, contact)
 
 
 def _batches(commits: Iterable[gh.LoggedCommit]) -> Iterator[list[gh.LoggedCommit]]:
@@ -423,8 +458,9 @@ def ingest_git(
             "the history before them is not here to import."
         )
     identities = Identities()
+    mailmap = Mailmap(repository)
     for batch in _batches(_history(repository, sha, result)):
-        _write(actor, commons, batch, identities, boundary, result)
+        _write(actor, commons, mailmap.co_authors(batch), identities, boundary, result)
         if progress is not None:
             progress(result)
     result.new_agents = identities.created
