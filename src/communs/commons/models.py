@@ -99,7 +99,7 @@ class Contribution(models.Model):
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     # Where an imported contribution comes from, e.g. "git:<commit id>"; empty when typed in.
-    source = models.CharField(max_length=80, blank=True, default="")
+    source = models.CharField(max_length=80, blank=True, db_default="")
 
     class Meta:
         indexes = [
