@@ -719,10 +719,11 @@ def test_lowering_approvals_required_accepts_what_now_has_enough(
     logged = events("seed-library")[before:]
     assert [(e.kind, e.actor) for e in logged] == [
         ("commons.settings_changed", "alice"),
+        ("rulebook.amended", "alice"),
         ("contribution.accepted", "alice"),
         ("contribution.accepted", "alice"),
     ]
-    assert [e.data for e in logged[1:]] == [
+    assert [e.data for e in logged[2:]] == [
         {"id": by_dave.pk, "contributor": "dave", "quantity": "3", "unit": "hour"},
         {"id": by_bob.pk, "contributor": "bob", "quantity": "1.5", "unit": "hour"},
     ]

@@ -168,3 +168,93 @@ class ContributorTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id}: {self.quantity} {self.unit} in {self.commons_id}"
+
+
+class RulebookVersion(models.Model):
+    """One version of a commons' rulebook, stored whole (`domain/rulebook.py` reads it).
+
+    Version 1 is written when the commons is founded (a fork's is a copy of its parent's rules);
+    later versions come from adopted proposals, or from a change the rulebook lets its
+    maintainers make directly (the number of approvals). `proposal` is the decision's number.
+    """
+
+    commons = models.ForeignKey(Commons, on_delete=models.CASCADE, related_name="rulebooks")
+    version = models.PositiveIntegerField()
+    rules = models.JSONField()
+    note = models.CharField(max_length=300)
+    proposal = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commons", "version"], name="rulebook_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commons_id} rulebook v{self.version}"
+
+
+class Emeritus(models.Model):
+    """A maintainer who stepped back after the rulebook's period without activity. They may
+    come back; meanwhile they do not review, and their past work stays credited."""
+
+    commons = models.ForeignKey(Commons, on_delete=models.CASCADE, related_name="emeriti")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")
+    maintainer_since = models.DateTimeField()
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commons", "agent"], name="emeritus_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} emeritus of {self.commons_id}"
+
+
+class WorkingGroup(models.Model):
+    """A group inside a commons with a mandate, members and, optionally, a spending cap: the
+    expenses charged to it and approved within any `cap_period_days` cannot exceed the cap."""
+
+    commons = models.ForeignKey(Commons, on_delete=models.CASCADE, related_name="working_groups")
+    slug = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+    mandate = models.TextField()
+    spending_cap = models.BigIntegerField(null=True, blank=True)  # minor units of `currency`
+    currency = models.CharField(max_length=3, blank=True)
+    cap_period_days = models.PositiveIntegerField(null=True, blank=True)
+    proposal = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commons", "slug"], name="working_group_unique"),
+            models.CheckConstraint(
+                name="working_group_cap_complete",
+                condition=models.Q(spending_cap__isnull=True)
+                | models.Q(
+                    spending_cap__gt=0, cap_period_days__gte=1, currency__regex=r"^[A-Z]{3}$"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commons_id}/{self.slug}"
+
+
+class WorkingGroupMember(models.Model):
+    group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, related_name="members")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="working_groups")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "agent"], name="working_group_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} in {self.group_id}"

@@ -4,17 +4,30 @@ in services, and `can_*` here tells the interfaces which actions to offer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from communs.accounts.models import Agent
 from communs.core.pagination import Page, keyset_page
 from communs.domain import contributions as contrib
+from communs.domain import rulebook as rulebooks
 from communs.domain.commons import check_kind, is_slug
 from communs.domain.contributions import Action, Status, has_nul
 from communs.domain.errors import DomainError, FieldErrors, Invalid, NotFound
+from communs.domain.rulebook import Rulebook
 
-from .models import Approval, Citation, Commons, Contribution, ContributorTotal, Maintainer
+from .models import (
+    Approval,
+    Citation,
+    Commons,
+    Contribution,
+    ContributorTotal,
+    Emeritus,
+    Maintainer,
+    RulebookVersion,
+    WorkingGroup,
+)
 
 MAX_LINEAGE = 20
 
@@ -226,4 +239,95 @@ def can_withdraw(agent: Agent | None, contribution: Contribution) -> bool:
         agent is not None
         and contribution.status == Status.SUBMITTED
         and contribution.contributor_id == agent.pk
+    )
+
+
+@dataclass(frozen=True)
+class RulebookInForce:
+    version: int
+    rules: Rulebook
+    row: RulebookVersion
+
+
+def rulebook_current(commons: Commons) -> RulebookInForce:
+    row = commons.rulebooks.order_by("-version").first()
+    if row is None:  # every commons is founded with version 1; this is a broken database
+        raise NotFound(f"{commons.slug} has no rulebook.")
+    return RulebookInForce(row.version, rulebooks.parse(row.rules), row)
+
+
+def rulebook_versions(commons: Commons) -> QuerySet[RulebookVersion]:
+    return commons.rulebooks.select_related("created_by").order_by("-version")
+
+
+def rulebook_version(commons: Commons, version: object) -> RulebookInForce:
+    number = str(version)
+    row = (
+        commons.rulebooks.filter(version=int(number)).first()
+        if number.isascii() and number.isdigit() and len(number) < 10
+        else None
+    )
+    if row is None:
+        raise NotFound(f"{commons.slug} has no rulebook version {version}.")
+    return RulebookInForce(row.version, rulebooks.parse(row.rules), row)
+
+
+def emeriti(commons: Commons) -> QuerySet[Emeritus]:
+    return commons.emeriti.select_related("agent").order_by("since", "pk")
+
+
+def working_groups(commons: Commons) -> QuerySet[WorkingGroup]:
+    return commons.working_groups.prefetch_related("members__agent").order_by("closed_at", "name")
+
+
+def working_group_get(commons: Commons, slug: str) -> WorkingGroup:
+    row = commons.working_groups.filter(slug=slug).first() if is_slug(slug) else None
+    if row is None:
+        raise NotFound(f"{commons.slug} has no working group '{slug}'.")
+    return row
+
+
+def active_contributors(commons: Commons, *, since: datetime, at_least: int) -> set[int]:
+    """Persons with an account and at least `at_least` accepted contributions to `commons`
+    that happened since `since`: those a rulebook's eligibility counts as contributors."""
+    return set(
+        Contribution.objects.filter(
+            commons=commons,
+            status=Status.ACCEPTED,
+            occurred_at__gte=since,
+            contributor__type=Agent.Type.PERSON,
+            contributor__user__isnull=False,
+        )
+        .values("contributor")
+        .annotate(n=Count("id"))
+        .filter(n__gte=at_least)
+        .values_list("contributor", flat=True)
+    )
+
+
+def electorate(commons: Commons, rules: Rulebook, now: datetime) -> set[int]:
+    """Who may vote on a proposal opened at `now`: the maintainers, and, when the rulebook
+    gives contributors a say, everyone with enough recent accepted contributions."""
+    voters = set(commons.maintainers.values_list("agent_id", flat=True))
+    if rules.who_votes == rulebooks.Who.CONTRIBUTORS:
+        since = now - timedelta(days=rules.eligibility_days)
+        voters |= active_contributors(
+            commons, since=since, at_least=rules.eligibility_contributions
+        )
+    return voters
+
+
+def may_propose(agent: Agent | None, commons: Commons, rules: Rulebook, now: datetime) -> bool:
+    if agent is None or agent.is_organisation:
+        return False
+    if rules.who_proposes == rulebooks.Who.ANYONE or is_maintainer(agent, commons):
+        return True
+    if rules.who_proposes == rulebooks.Who.MAINTAINERS:
+        return False
+    since = now - timedelta(days=rules.eligibility_days)
+    return (
+        Contribution.objects.filter(
+            commons=commons, contributor=agent, status=Status.ACCEPTED, occurred_at__gte=since
+        ).count()
+        >= rules.eligibility_contributions
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -11,9 +12,24 @@ from communs.accounts.models import Agent, Membership
 from communs.core import clock, eventlog
 from communs.domain import commons as rules
 from communs.domain import contributions as contrib
+from communs.domain import money
+from communs.domain import rulebook as rulebooks
 from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid
+from communs.domain.rulebook import Power, Rulebook
 
-from .models import Approval, Citation, Commons, Contribution, ContributorTotal, Maintainer
+from . import selectors
+from .models import (
+    Approval,
+    Citation,
+    Commons,
+    Contribution,
+    ContributorTotal,
+    Emeritus,
+    Maintainer,
+    RulebookVersion,
+    WorkingGroup,
+    WorkingGroupMember,
+)
 
 
 def _slug_free(slug: str) -> None:
@@ -24,6 +40,14 @@ def _slug_free(slug: str) -> None:
 def _require_maintainer(actor: Agent, commons: Commons, doing: str) -> None:
     if not Maintainer.objects.filter(commons=commons, agent=actor).exists():
         raise Forbidden(f"Only maintainers of {commons.slug} can {doing}.")
+
+
+def require_power(actor: Agent, commons: Commons, power: Power, doing: str) -> None:
+    """A change made directly, without a proposal: only by a maintainer, and only if the
+    commons' rulebook leaves that change to its maintainers."""
+    _require_maintainer(actor, commons, doing)
+    if power not in selectors.rulebook_current(commons).rules.maintainers_may:
+        raise Forbidden(f"The rulebook of {commons.slug} asks for a proposal to {doing}; open one.")
 
 
 def commons_create(
@@ -52,7 +76,12 @@ def commons_create(
     _slug_free(data.slug)
     try:
         with transaction.atomic():
-            commons = _insert(actor, data, forked_from=None)
+            commons = _insert(
+                actor,
+                data,
+                forked_from=None,
+                rulebook=Rulebook(approvals_required=data.approvals_required),
+            )
             eventlog.append(
                 eventlog.commons_stream(commons.slug),
                 "commons.created",
@@ -72,7 +101,9 @@ def commons_create(
     return commons
 
 
-def _insert(actor: Agent, data: rules.CommonsInput, forked_from: Commons | None) -> Commons:
+def _insert(
+    actor: Agent, data: rules.CommonsInput, forked_from: Commons | None, rulebook: Rulebook
+) -> Commons:
     now = clock.now()
     commons = Commons.objects.create(
         slug=data.slug,
@@ -87,15 +118,24 @@ def _insert(actor: Agent, data: rules.CommonsInput, forked_from: Commons | None)
         created_at=now,
     )
     Maintainer.objects.create(commons=commons, agent=actor, added_by=actor, added_at=now)
+    note = f"Copied from {forked_from.slug} at the fork" if forked_from else "Founding rules"
+    RulebookVersion.objects.create(
+        commons=commons,
+        version=1,
+        rules=rulebook.to_data(),
+        note=note,
+        created_by=actor,
+        created_at=now,
+    )
     eventlog.stream_open(eventlog.commons_stream(commons.slug))
     return commons
 
 
 def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None = None) -> Commons:
-    """Anyone may fork: the fork copies the parent's description, kind and licence, records
-    the parent and cites it upstream. Its forker is its only maintainer, so it requires one
-    approval whatever the parent requires (more could never be given); its maintainers can
-    raise it once they are more."""
+    """Anyone may fork: the fork copies the parent's description, kind, licence and rulebook,
+    records the parent and cites it upstream, and may then change its rules freely. Its forker
+    is its only maintainer, so it requires one approval whatever the parent requires (more could
+    never be given); its people can raise it once they are more."""
     data = rules.check_commons(
         slug=slug,
         title=title or parent.title,
@@ -108,7 +148,13 @@ def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None 
     _slug_free(data.slug)
     try:
         with transaction.atomic():
-            fork = _insert(actor, data, forked_from=parent)
+            inherited = selectors.rulebook_current(parent).rules
+            fork = _insert(
+                actor,
+                data,
+                forked_from=parent,
+                rulebook=dataclasses.replace(inherited, approvals_required=1),
+            )
             Citation.objects.create(commons=fork, upstream=parent, created_at=clock.now())
             eventlog.append(
                 eventlog.commons_stream(fork.slug),
@@ -129,8 +175,13 @@ def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None 
     return fork
 
 
-def maintainer_add(*, actor: Agent, commons: Commons, agent: Agent) -> Maintainer:
-    _require_maintainer(actor, commons, "add maintainers")
+def maintainer_add(
+    *, actor: Agent, commons: Commons, agent: Agent, proposal: int | None = None
+) -> Maintainer:
+    """Add a maintainer: directly if the rulebook leaves it to maintainers, or as the change of
+    an adopted `proposal`. An emeritus maintainer added again comes back."""
+    if proposal is None:
+        require_power(actor, commons, Power.ADD_MAINTAINER, "add maintainers")
     if agent.is_organisation:
         raise Invalid.field("username", "Maintainers are persons.")
     with transaction.atomic():
@@ -139,13 +190,205 @@ def maintainer_add(*, actor: Agent, commons: Commons, agent: Agent) -> Maintaine
         )
         if not created:
             raise Conflict(f"{agent.name} already maintains {commons.slug}.")
+        returning = Emeritus.objects.filter(commons=commons, agent=agent).delete()[0] > 0
         eventlog.append(
             eventlog.commons_stream(commons.slug),
             "maintainer.added",
             actor.name,
-            {"maintainer": agent.name},
+            {
+                "maintainer": agent.name,
+                **({"proposal": proposal} if proposal else {}),
+                **({"returning": True} if returning else {}),
+            },
         )
     return maintainer
+
+
+def maintainer_remove(
+    *, actor: Agent, commons: Commons, agent: Agent, proposal: int | None = None
+) -> None:
+    """Remove a maintainer (by proposal, unless the rulebook leaves it to maintainers). A
+    commons always keeps one, and as many as the approvals it requires."""
+    if proposal is None:
+        require_power(actor, commons, Power.REMOVE_MAINTAINER, "remove maintainers")
+    with transaction.atomic():
+        locked = _lock_commons(commons.pk)
+        _leave(locked, agent)
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "maintainer.removed",
+            actor.name,
+            {"maintainer": agent.name, "proposal": proposal},
+        )
+
+
+def _leave(locked: Commons, agent: Agent) -> Maintainer:
+    row = Maintainer.objects.filter(commons=locked, agent=agent).first()
+    if row is None:
+        raise Invalid.field("agent", f"{agent.name} does not maintain {locked.slug}.")
+    remaining = Maintainer.objects.filter(commons=locked).count() - 1
+    if remaining == 0:
+        raise Invalid.field("agent", f"{agent.name} is the last maintainer of {locked.slug}.")
+    if remaining < locked.approvals_required:
+        raise Invalid.field(
+            "agent",
+            f"{locked.slug} requires {locked.approvals_required} approvals; with "
+            f"{remaining} maintainers left none could be given. Lower it first.",
+        )
+    row.delete()
+    return row
+
+
+def maintainer_retire(*, commons: Commons, agent: Agent, inactive_days: int) -> Emeritus:
+    """The merit job: a maintainer inactive for the rulebook's period becomes emeritus."""
+    with transaction.atomic():
+        locked = _lock_commons(commons.pk)
+        row = _leave(locked, agent)
+        now = clock.now()
+        emeritus = Emeritus.objects.create(
+            commons=locked, agent=agent, maintainer_since=row.added_at, since=now
+        )
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "maintainer.emeritus",
+            "merit",
+            {"maintainer": agent.name, "inactive_days": inactive_days},
+        )
+    return emeritus
+
+
+def maintainer_return(*, actor: Agent, commons: Commons) -> Maintainer:
+    """An emeritus maintainer comes back, on their own word."""
+    with transaction.atomic():
+        if not Emeritus.objects.filter(commons=commons, agent=actor).delete()[0]:
+            raise Forbidden(f"Only an emeritus maintainer of {commons.slug} comes back this way.")
+        maintainer = Maintainer.objects.create(
+            commons=commons, agent=actor, added_by=actor, added_at=clock.now()
+        )
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "maintainer.returned",
+            actor.name,
+            {"maintainer": actor.name},
+        )
+    return maintainer
+
+
+def rulebook_adopt(
+    *, actor: Agent | None, commons: Commons, rulebook: Rulebook, note: str, proposal: int | None
+) -> RulebookVersion:
+    """Write the next version of a commons' rulebook. Callers decided it may change: an adopted
+    proposal, or a change the rulebook leaves to maintainers (`settings_update`). The number of
+    approvals in force follows it; lowering it accepts, at once, every submitted contribution
+    that already has the approvals now required."""
+    with transaction.atomic():
+        # Held until commit: an approval given meanwhile waits, then counts against the new
+        # rules, so no contribution is left with enough approvals but not accepted.
+        locked = _lock_commons(commons.pk)
+        errors = FieldErrors()
+        rules.check_approvals(
+            rulebook.approvals_required,
+            errors,
+            maintainers=Maintainer.objects.filter(commons=locked).count(),
+        )
+        errors.raise_if_any()
+        current = selectors.rulebook_current(locked)
+        row = RulebookVersion.objects.create(
+            commons=locked,
+            version=current.version + 1,
+            rules=rulebook.to_data(),
+            note=note,
+            proposal=proposal,
+            created_by=actor,
+            created_at=clock.now(),
+        )
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "rulebook.amended",
+            actor.name if actor else "governance",
+            {
+                "version": row.version,
+                "proposal": proposal,
+                "note": note,
+                "changes": {k: new for k, _, new in rulebooks.diff(current.rules, rulebook)},
+            },
+        )
+        if rulebook.approvals_required != locked.approvals_required:
+            Commons.objects.filter(pk=locked.pk).update(
+                approvals_required=rulebook.approvals_required
+            )
+            commons.approvals_required = locked.approvals_required = rulebook.approvals_required
+            now = clock.now()
+            for contribution in _approved_enough(locked, rulebook.approvals_required):
+                _accept(actor.name if actor else "governance", contribution, now)
+    return row
+
+
+def working_group_create(
+    *, actor: Agent, commons: Commons, group: dict[str, object], proposal: int | None = None
+) -> WorkingGroup:
+    """Create a working group from a checked `domain.changes` description."""
+    if proposal is None:
+        require_power(actor, commons, Power.CREATE_WORKING_GROUP, "create working groups")
+    slug = str(group["slug"])
+    names = [str(n) for n in group.get("members") or []]  # type: ignore[attr-defined]
+    members = {a.name: a for a in Agent.objects.filter(name__in=names, type=Agent.Type.PERSON)}
+    missing = sorted(set(names) - set(members))
+    if missing:
+        raise Invalid.field("change.members", f"No person is named {', '.join(missing)}.")
+    cap = group.get("spending_cap")
+    currency = str(group.get("currency") or "")
+    with transaction.atomic():
+        if WorkingGroup.objects.filter(commons=commons, slug=slug).exists():
+            raise Conflict(f"{commons.slug} already has a working group '{slug}'.")
+        now = clock.now()
+        row = WorkingGroup.objects.create(
+            commons=commons,
+            slug=slug,
+            name=str(group["name"]),
+            mandate=str(group["mandate"]),
+            spending_cap=money.parse_amount(cap, currency) if cap else None,
+            currency=currency if cap else "",
+            cap_period_days=group.get("cap_period_days") if cap else None,
+            proposal=proposal,
+            created_at=now,
+        )
+        WorkingGroupMember.objects.bulk_create(
+            WorkingGroupMember(group=row, agent=agent, added_at=now) for agent in members.values()
+        )
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "working_group.created",
+            actor.name,
+            {**group, "proposal": proposal},
+        )
+    return row
+
+
+def working_group_close(
+    *, actor: Agent, commons: Commons, slug: str, proposal: int | None = None
+) -> WorkingGroup:
+    if proposal is None:
+        require_power(actor, commons, Power.CLOSE_WORKING_GROUP, "close working groups")
+    with transaction.atomic():
+        row = (
+            WorkingGroup.objects.select_for_update()
+            .filter(commons=commons, slug=slug, closed_at=None)
+            .first()
+        )
+        if row is None:
+            raise Invalid.field(
+                "change.slug", f"{commons.slug} has no open working group '{slug}'."
+            )
+        row.closed_at = clock.now()
+        row.save(update_fields=["closed_at"])
+        eventlog.append(
+            eventlog.commons_stream(commons.slug),
+            "working_group.closed",
+            actor.name,
+            {"slug": slug, "proposal": proposal},
+        )
+    return row
 
 
 def contribution_submit(
@@ -259,7 +502,7 @@ def contribution_accept(
         )
         status = contrib.status_after_approval(approvals, row.commons.approvals_required)
         if status == contrib.Status.ACCEPTED:
-            _accept(actor, row, now)
+            _accept(actor.name, row, now)
     return row
 
 
@@ -267,7 +510,7 @@ def _lock_commons(pk: int) -> Commons:
     return Commons.objects.select_for_update().get(pk=pk)
 
 
-def _accept(actor: Agent, row: Contribution, now: datetime) -> None:
+def _accept(by: str, row: Contribution, now: datetime) -> None:
     """Accept a (locked, submitted) contribution that has its approvals: credit and log it."""
     row.status = contrib.Status.ACCEPTED
     row.decided_at = now
@@ -276,7 +519,7 @@ def _accept(actor: Agent, row: Contribution, now: datetime) -> None:
     eventlog.append(
         eventlog.commons_stream(row.commons.slug),
         "contribution.accepted",
-        actor.name,
+        by,
         {
             "id": row.pk,
             "contributor": row.contributor.name,
@@ -332,30 +575,32 @@ def contribution_withdraw(*, actor: Agent, contribution: Contribution) -> Contri
 
 
 def settings_update(*, actor: Agent, commons: Commons, approvals_required: object) -> Commons:
-    """Change how many maintainer approvals a contribution needs: at most as many as the commons
-    has maintainers. Lowering it accepts, at once, every submitted contribution that already
-    has the approvals now required (as if its last approval had just been given)."""
-    _require_maintainer(actor, commons, "change its settings")
+    """Change how many maintainer approvals a contribution needs, directly: a rule of the
+    rulebook its maintainers may set as long as the rulebook leaves it to them. At most as many
+    as the commons has maintainers."""
+    require_power(actor, commons, Power.SET_APPROVALS, "change its settings")
     errors = FieldErrors()
     approvals = rules.check_approvals(
         approvals_required, errors, maintainers=Maintainer.objects.filter(commons=commons).count()
     )
     errors.raise_if_any()
     with transaction.atomic():
-        # Held until commit: an approval given meanwhile waits, then counts against the new
-        # setting, so no contribution is left with enough approvals but not accepted.
         _lock_commons(commons.pk)
-        commons.approvals_required = approvals
-        commons.save(update_fields=["approvals_required"])
         eventlog.append(
             eventlog.commons_stream(commons.slug),
             "commons.settings_changed",
             actor.name,
             {"approvals_required": approvals},
         )
-        now = clock.now()
-        for row in _approved_enough(commons, approvals):
-            _accept(actor, row, now)
+        current = selectors.rulebook_current(commons).rules
+        if approvals != current.approvals_required:
+            rulebook_adopt(
+                actor=actor,
+                commons=commons,
+                rulebook=dataclasses.replace(current, approvals_required=approvals),
+                note=f"{actor.name} set the approvals required to {approvals}",
+                proposal=None,
+            )
     return commons
 
 

@@ -3,7 +3,7 @@
 from django.db import models
 
 from communs.accounts.models import Agent
-from communs.commons.models import Commons
+from communs.commons.models import Commons, WorkingGroup
 from communs.domain.equations import Target
 
 
@@ -151,6 +151,10 @@ class Expense(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     transaction = models.OneToOneField(
         Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="expense"
+    )
+    # Charged to a working group's budget, which its spending cap limits.
+    working_group = models.ForeignKey(
+        WorkingGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
     )
 
     class Meta:

@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from communs.accounts.models import Agent
-from communs.commons.models import Commons, Maintainer
+from communs.commons.models import Commons, Maintainer, WorkingGroup
+from communs.commons.selectors import rulebook_current
+from communs.commons.services import require_power
 from communs.core import bulk, clock, eventlog
 from communs.domain import distribution as dist
 from communs.domain import equations, money
 from communs.domain.contributions import MAX_DESCRIPTION, check_reason, check_url
 from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid
+from communs.domain.rulebook import Power
 
 from . import selectors
 from .models import (
@@ -190,16 +193,26 @@ def expense_submit(
     currency: object,
     description: str,
     evidence_url: str = "",
+    working_group: WorkingGroup | None = None,
 ) -> Expense:
-    """Anyone may claim an expense against a commons (e.g. its server costs)."""
+    """Anyone may claim an expense against a commons (e.g. its server costs); a member of one
+    of its open working groups may charge it to that group's budget."""
     code = money.check_currency(currency)
     minor = money.parse_amount(amount, code)
     text = _text(description, "description", MAX_DESCRIPTION, required=True)
     errors = FieldErrors()
     url = check_url(evidence_url or "", errors)
+    if working_group is not None:
+        if working_group.commons_id != commons.pk or working_group.closed_at is not None:
+            errors.add("working_group", f"{commons.slug} has no open working group by that name.")
+        elif not working_group.members.filter(agent=actor).exists():
+            errors.add("working_group", f"Only members of {working_group.slug} charge it.")
+        elif working_group.spending_cap is not None and working_group.currency != code:
+            errors.add("currency", f"{working_group.slug} spends in {working_group.currency}.")
     errors.raise_if_any()
     with transaction.atomic():
         expense = Expense.objects.create(
+            working_group=working_group,
             commons=commons,
             claimant=actor,
             amount=minor,
@@ -218,6 +231,7 @@ def expense_submit(
                 "currency": code,
                 "description": text,
                 "evidence_url": url,
+                **({"working_group": working_group.slug} if working_group else {}),
             },
         )
     return expense
@@ -247,9 +261,23 @@ def _available(commons: Commons, currency: str, *, besides: Expense | None = Non
     return selectors.balance(commons, currency) - reserved
 
 
-def expense_approve(*, actor: Agent, expense: Expense) -> Expense:
+def expense_approve(
+    *, actor: Agent, expense: Expense, proposal: int | None = None
+) -> Expense:
+    """A treasurer approves an expense claim, if the rulebook leaves that to them; otherwise
+    it is the change of an adopted `proposal`. Never beyond what the treasury holds, nor beyond
+    the spending cap of the working group it is charged to."""
     with transaction.atomic():
-        row = _locked_expense(actor, expense, expect=Expense.Status.PENDING)
+        if proposal is None:
+            row = _locked_expense(actor, expense, expect=Expense.Status.PENDING)
+            if Power.APPROVE_EXPENSE not in rulebook_current(row.commons).rules.maintainers_may:
+                raise Forbidden(
+                    f"The rulebook of {row.commons.slug} asks for a proposal to approve "
+                    "expenses; open one."
+                )
+        else:
+            row = _lock_pending(expense)
+        _check_cap(row)
         available = _available(row.commons, row.currency)
         if row.amount > available:
             raise Conflict(
@@ -259,8 +287,45 @@ def expense_approve(*, actor: Agent, expense: Expense) -> Expense:
             )
         row.status, row.decided_by, row.decided_at = Expense.Status.APPROVED, actor, clock.now()
         row.save(update_fields=["status", "decided_by", "decided_at"])
-        _log(row.commons, "expense.approved", actor, {"id": row.pk})
+        _log(
+            row.commons,
+            "expense.approved",
+            actor,
+            {"id": row.pk, **({"proposal": proposal} if proposal else {})},
+        )
     return row
+
+
+def _lock_pending(expense: Expense) -> Expense:
+    _lock_treasury(expense.commons)
+    row = (
+        Expense.objects.select_for_update(of=("self",))
+        .select_related("commons", "claimant", "working_group")
+        .get(pk=expense.pk)
+    )
+    if row.status != Expense.Status.PENDING:
+        raise Conflict(f"This expense is {row.status}, not pending.")
+    return row
+
+
+def _check_cap(row: Expense) -> None:
+    """A working group's approved expenses within any cap period stay within its cap."""
+    group = row.working_group
+    if group is None or group.spending_cap is None or group.cap_period_days is None:
+        return
+    since = clock.now() - timedelta(days=group.cap_period_days)
+    spent = sum(
+        group.expenses.filter(
+            status__in=[Expense.Status.APPROVED, Expense.Status.PAID], decided_at__gte=since
+        ).values_list("amount", flat=True)
+    )
+    if spent + row.amount > group.spending_cap:
+        cap = money.display(group.spending_cap, group.currency)
+        left = money.display(max(group.spending_cap - spent, 0), group.currency)
+        raise Conflict(
+            f"The working group {group.slug} may spend {cap} per {group.cap_period_days} days; "
+            f"{left} is left, and this expense is {money.display(row.amount, row.currency)}."
+        )
 
 
 def expense_reject(*, actor: Agent, expense: Expense, reason: str) -> Expense:
@@ -324,10 +389,15 @@ def expense_pay(*, actor: Agent, expense: Expense) -> Expense:
     return row
 
 
-def equation_adopt(*, actor: Agent, commons: Commons, definition: object) -> EquationVersion:
-    """Maintainers adopt a new version of the commons' value equation."""
-    if not Maintainer.objects.filter(commons=commons, agent=actor).exists():
-        raise Forbidden(f"Only maintainers of {commons.slug} can change its value equation.")
+def equation_adopt(
+    *, actor: Agent, commons: Commons, definition: object, proposal: int | None = None
+) -> EquationVersion:
+    """A new version of the commons' value equation: adopted by its maintainers if the rulebook
+    leaves that to them, or as the change of an adopted `proposal`."""
+    if proposal is None:
+        if not Maintainer.objects.filter(commons=commons, agent=actor).exists():
+            raise Forbidden(f"Only maintainers of {commons.slug} can change its value equation.")
+        require_power(actor, commons, Power.ADOPT_EQUATION, "change its value equation")
     equation = equations.parse_equation(definition)
     errors = FieldErrors()
     for i, bucket in enumerate(equation.buckets):
@@ -351,7 +421,11 @@ def equation_adopt(*, actor: Agent, commons: Commons, definition: object) -> Equ
             commons,
             "value_equation.adopted",
             actor,
-            {"version": version, "definition": dict(equation.definition)},
+            {
+                "version": version,
+                "definition": dict(equation.definition),
+                **({"proposal": proposal} if proposal else {}),
+            },
         )
     return row
 

@@ -11,10 +11,12 @@ from django.db import IntegrityError, transaction
 from communs.accounts.models import Agent, Membership
 from communs.commons.models import Commons
 from communs.commons.selectors import is_maintainer
+from communs.commons.services import require_power
 from communs.core import clock, eventlog
 from communs.domain import licences, money
 from communs.domain.contributions import check_reason, check_url, has_nul
 from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid
+from communs.domain.rulebook import Power
 from communs.ledger import selectors as ledger_selectors
 from communs.ledger import services as ledger_services
 from communs.ledger.models import Income
@@ -30,12 +32,20 @@ def _log(commons: Commons, kind: str, actor: Agent, data: dict[str, Any]) -> Non
 
 
 def profile_adopt(
-    *, actor: Agent, commons: Commons, profile: object, parameters: object = None
+    *,
+    actor: Agent,
+    commons: Commons,
+    profile: object,
+    parameters: object = None,
+    proposal: int | None = None,
 ) -> ProfileVersion:
-    """Maintainers put the commons under a licence profile; a new version each time, so
-    grants and evaluations keep naming the version they were made under."""
-    if not is_maintainer(actor, commons):
-        raise Forbidden(f"Only maintainers of {commons.slug} can choose its licence.")
+    """Put the commons under a licence profile — its maintainers, if the rulebook leaves that to
+    them, or an adopted `proposal`; a new version each time, so grants and evaluations keep
+    naming the version they were made under."""
+    if proposal is None:
+        if not is_maintainer(actor, commons):
+            raise Forbidden(f"Only maintainers of {commons.slug} can choose its licence.")
+        require_power(actor, commons, Power.CHANGE_LICENCE, "choose its licence")
     chosen = licences.get_profile(profile)
     values = licences.check_parameters(chosen, parameters)
     with transaction.atomic():
@@ -56,7 +66,12 @@ def profile_adopt(
             commons,
             "licence.profile_adopted",
             actor,
-            {"version": row.version, "profile": chosen.key, "parameters": values},
+            {
+                "version": row.version,
+                "profile": chosen.key,
+                "parameters": values,
+                **({"proposal": proposal} if proposal else {}),
+            },
         )
     return row
 

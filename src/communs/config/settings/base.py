@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "communs.ledger",
     "communs.licensing",
     "communs.history",
+    "communs.governance",
     "communs.web",
 ]
 
