@@ -644,8 +644,13 @@ def test_settings_update(
         services.maintainer_add(actor=alice, commons=seed_library, agent=make_person(name))
     services.settings_update(actor=alice, commons=seed_library, approvals_required="3")
     assert Commons.objects.get(pk=seed_library.pk).approvals_required == 3
-    event = events("seed-library")[-1]
-    assert (event.kind, event.data) == ("commons.settings_changed", {"approvals_required": 3})
+    assert selectors.rulebook_current(seed_library).rules.approvals_required == 3
+    changed, amended = events("seed-library")[-2:]
+    assert (changed.kind, changed.data) == ("commons.settings_changed", {"approvals_required": 3})
+    assert (amended.kind, amended.data["changes"]) == (
+        "rulebook.amended",
+        {"approvals_required": 3},
+    )
 
 
 @pytest.mark.parametrize("value", [0, 21, "x", True, None, 1.5])

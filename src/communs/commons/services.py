@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
@@ -325,13 +327,13 @@ def rulebook_adopt(
 
 
 def working_group_create(
-    *, actor: Agent, commons: Commons, group: dict[str, object], proposal: int | None = None
+    *, actor: Agent, commons: Commons, group: Mapping[str, Any], proposal: int | None = None
 ) -> WorkingGroup:
     """Create a working group from a checked `domain.changes` description."""
     if proposal is None:
         require_power(actor, commons, Power.CREATE_WORKING_GROUP, "create working groups")
     slug = str(group["slug"])
-    names = [str(n) for n in group.get("members") or []]  # type: ignore[attr-defined]
+    names = [str(n) for n in group.get("members") or []]
     members = {a.name: a for a in Agent.objects.filter(name__in=names, type=Agent.Type.PERSON)}
     missing = sorted(set(names) - set(members))
     if missing:
@@ -360,7 +362,7 @@ def working_group_create(
             eventlog.commons_stream(commons.slug),
             "working_group.created",
             actor.name,
-            {**group, "proposal": proposal},
+            {**group, **({"proposal": proposal} if proposal else {})},
         )
     return row
 

@@ -1,0 +1,775 @@
+"""Writes for governance: proposals and their votes, the decisions and the changes they
+execute, the merit job, review dates, and discussions. Each use case checks who may act,
+validates everything before writing, and logs what it did in the same transaction.
+
+A proposal's change is applied by the service that owns it (commons, ledger, licensing), in
+the transaction that records the decision: when the decision passes and the change still
+holds, both are written; when the change no longer holds (the maintainer it removes is the last
+one, the expense was paid meanwhile), the proposal fails with that reason and nothing changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min
+
+from communs.accounts.models import Agent
+from communs.commons import selectors as commons_selectors
+from communs.commons import services as commons_services
+from communs.commons.models import Approval, Commons, Contribution, Maintainer
+from communs.core import clock, eventlog
+from communs.domain import changes, contributions
+from communs.domain import governance as methods
+from communs.domain import rulebook as rulebooks
+from communs.domain.commons import check_approvals
+from communs.domain.contributions import check_reason, has_nul
+from communs.domain.errors import Conflict, DomainError, FieldErrors, Forbidden, Invalid
+from communs.domain.governance import Method, Position
+from communs.domain.rulebook import Power
+from communs.ledger import services as ledger_services
+from communs.ledger.models import Expense
+from communs.licensing import services as licensing_services
+
+from . import selectors
+from .models import Comment, Proposal, Vote
+
+MAX_TITLE = 200
+MAX_TEXT = 20_000
+MAX_COMMENT = 10_000
+JOB = "governance"  # the log's actor for what the governance job does on its own
+
+
+def _log(commons: Commons, kind: str, actor: Agent | None, data: dict[str, Any]) -> None:
+    eventlog.append(eventlog.commons_stream(commons.slug), kind, actor.name if actor else JOB, data)
+
+
+def _text(raw: object, field: str, limit: int, errors: FieldErrors) -> str:
+    value = str(raw or "").strip()
+    if not value:
+        errors.add(field, "This field is required.")
+    elif len(value) > limit or has_nul(value):
+        errors.add(field, f"At most {limit} characters, no NUL.")
+    return value
+
+
+# -- proposals ------------------------------------------------------------------------------
+
+
+def proposal_open(
+    *,
+    actor: Agent,
+    commons: Commons,
+    title: str,
+    text: str,
+    method: str | None = None,
+    change: object = None,
+    review_on: date | None = None,
+) -> Proposal:
+    """Open a proposal. Who may is the rulebook's say; its method must be one the rulebook
+    allows; its change is checked now, and again when it passes."""
+    now = clock.now()
+    book = commons_selectors.rulebook_current(commons)
+    if not commons_selectors.may_propose(actor, commons, book.rules, now):
+        raise Forbidden(_who_proposes(commons, book.rules))
+    errors = FieldErrors()
+    clean_title = _text(title, "title", MAX_TITLE, errors)
+    clean_text = _text(text, "text", MAX_TEXT, errors)
+    if review_on is not None and review_on <= now.date():
+        errors.add("review_on", "A review date lies in the future.")
+    errors.raise_if_any()
+    first = methods.opening(method or book.rules.default_method, now=now, rules=_rules(book))
+    if first.method not in book.rules.methods:
+        allowed = ", ".join(m.value for m in book.rules.methods)
+        raise Invalid.field("method", f"The rulebook of {commons.slug} allows: {allowed}.")
+    parsed = changes.parse(change) if change is not None else None
+    if parsed is not None:
+        _check_applicable(commons, parsed, book.rules)
+    return _open(
+        commons=commons,
+        proposer=actor,
+        title=clean_title,
+        text=clean_text,
+        first=first,
+        change=parsed,
+        book=book,
+        now=now,
+        review_on=review_on,
+    )
+
+
+def _rules(book: commons_selectors.RulebookInForce) -> methods.Rules:
+    return book.rules.decision_rules()
+
+
+def _who_proposes(commons: Commons, rules: rulebooks.Rulebook) -> str:
+    if rules.who_proposes == rulebooks.Who.MAINTAINERS:
+        return f"The rulebook of {commons.slug} lets its maintainers open proposals."
+    return (
+        f"The rulebook of {commons.slug} lets people with at least "
+        f"{rules.eligibility_contributions} accepted contribution(s) in the last "
+        f"{rules.eligibility_days} days open proposals."
+    )
+
+
+def _open(
+    *,
+    commons: Commons,
+    proposer: Agent | None,
+    title: str,
+    text: str,
+    first: methods.Round,
+    change: changes.Change | None,
+    book: commons_selectors.RulebookInForce,
+    now: datetime,
+    review_on: date | None = None,
+    origin: str = Proposal.Origin.PERSON,
+    evidence: dict[str, Any] | None = None,
+    reviews: Proposal | None = None,
+) -> Proposal:
+    with transaction.atomic():
+        electorate = sorted(commons_selectors.electorate(commons, book.rules, now))
+        proposal = Proposal.objects.create(
+            commons=commons,
+            title=title,
+            text=text,
+            method=first.method,
+            change=change.to_data() if change else None,
+            origin=origin,
+            proposer=proposer,
+            evidence=evidence,
+            reviews=reviews,
+            review_on=review_on,
+            rulebook_version=book.version,
+            closes_at=first.closes_at,
+            electorate=electorate,
+            created_at=now,
+        )
+        _log(
+            commons,
+            "proposal.opened",
+            proposer,
+            {
+                "id": proposal.pk,
+                "title": title,
+                "text": text,
+                "method": first.method.value,
+                "change": proposal.change,
+                "origin": origin,
+                "evidence": evidence,
+                "reviews": reviews.pk if reviews else None,
+                "review_on": review_on.isoformat() if review_on else None,
+                "closes_at": first.closes_at.isoformat(),
+                "rulebook_version": book.version,
+                "eligible": len(electorate),
+            },
+        )
+    return proposal
+
+
+def _locked(proposal: Proposal) -> Proposal:
+    return (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("commons", "proposer")
+        .get(pk=proposal.pk)
+    )
+
+
+def _require_open(row: Proposal, now: datetime) -> None:
+    if row.status != Proposal.Status.OPEN:
+        raise Conflict(f"Proposal #{row.pk} is {row.status}: its voting is closed.")
+    if now >= row.closes_at:
+        raise Conflict(f"Proposal #{row.pk}'s voting period has ended; it is being decided.")
+
+
+def vote_cast(*, actor: Agent, proposal: Proposal, position: object, reason: str = "") -> Proposal:
+    """One vote per person per round, by those the rulebook lets vote; objections and blocks
+    carry their reason. A consensus reached by everyone decides at once."""
+    method = Method(proposal.method)
+    chosen = methods.check_vote(method, position, reason or "")
+    text = check_reason(reason, required=chosen in methods.REASONED)
+    with transaction.atomic():
+        row = _locked(proposal)
+        now = clock.now()
+        _require_open(row, now)
+        if actor.pk not in row.electorate:
+            raise Forbidden(_who_votes(row))
+        if chosen == Position.BLOCK:
+            rules = selectors.rules_of(row)
+            methods.check_block_allowed(
+                rules, selectors.blocks_cast(actor, row.commons, now - rules.block_period)
+            )
+        try:
+            with transaction.atomic():
+                Vote.objects.create(
+                    proposal=row,
+                    round=row.round,
+                    voter=actor,
+                    position=chosen,
+                    reason=text,
+                    created_at=now,
+                )
+        except IntegrityError:
+            raise Conflict("You have already voted in this round.") from None
+        _log(
+            row.commons,
+            "proposal.voted",
+            actor,
+            {"id": row.pk, "round": row.round, "position": chosen.value, "reason": text},
+        )
+        _settle(row, actor, now)
+    return row
+
+
+def _who_votes(row: Proposal) -> str:
+    return (
+        f"Proposal #{row.pk} is decided by those eligible when it opened: "
+        f"{row.commons.slug}'s maintainers and recent contributors, as its rulebook says."
+    )
+
+
+def objection_withdraw(*, actor: Agent, proposal: Proposal) -> Proposal:
+    """The objector lifts their objection or block: it stands aside from then on."""
+    with transaction.atomic():
+        row = _locked(proposal)
+        now = clock.now()
+        _require_open(row, now)
+        vote = Vote.objects.filter(
+            proposal=row,
+            round=row.round,
+            voter=actor,
+            position__in=[Position.OBJECT, Position.BLOCK],
+            withdrawn=False,
+        ).first()
+        if vote is None:
+            raise Conflict("You have no standing objection or block on this proposal.")
+        vote.withdrawn = True
+        vote.save(update_fields=["withdrawn"])
+        _log(row.commons, "proposal.objection_withdrawn", actor, {"id": row.pk, "round": row.round})
+        _settle(row, actor, now)
+    return row
+
+
+def proposal_amend(*, actor: Agent, proposal: Proposal, text: str, title: str = "") -> Proposal:
+    """Consent: the proposer rewrites the text to meet objections. A new round opens with a
+    full period; earlier consents no longer count, objections stand until withdrawn."""
+    errors = FieldErrors()
+    clean_text = _text(text, "text", MAX_TEXT, errors)
+    clean_title = _text(title, "title", MAX_TITLE, errors) if title else ""
+    errors.raise_if_any()
+    with transaction.atomic():
+        row = _locked(proposal)
+        now = clock.now()
+        _require_proposer(actor, row)
+        _require_open(row, now)
+        rules = selectors.rules_of(row)
+        next_round, kept = methods.amend(
+            selectors.current_round(row), selectors.ballot(row), now=now, rules=rules
+        )
+        standing = {v.voter for v in kept.votes}
+        Vote.objects.bulk_create(
+            Vote(
+                proposal=row,
+                round=next_round.number,
+                voter=v.voter,
+                position=v.position,
+                reason=v.reason,
+                created_at=now,
+            )
+            for v in selectors.votes(row, round=row.round)
+            if v.voter.name in standing
+        )
+        row.text = clean_text
+        row.title = clean_title or row.title
+        row.round, row.closes_at = next_round.number, next_round.closes_at
+        row.save(update_fields=["text", "title", "round", "closes_at"])
+        _log(
+            row.commons,
+            "proposal.amended",
+            actor,
+            {
+                "id": row.pk,
+                "round": row.round,
+                "title": row.title,
+                "text": clean_text,
+                "closes_at": row.closes_at.isoformat(),
+            },
+        )
+    return row
+
+
+def proposal_second_round(*, actor: Agent, proposal: Proposal) -> Proposal:
+    """Consensus: after a first round without unanimity, the proposer takes it to a second
+    round, decided by modified consensus."""
+    with transaction.atomic():
+        row = _locked(proposal)
+        _require_proposer(actor, row)
+        if not row.second_round_possible:
+            raise Conflict("Only a consensus proposal whose first round failed goes on.")
+        now = clock.now()
+        following = methods.second_round(
+            selectors.current_round(row), now=now, rules=selectors.rules_of(row)
+        )
+        row.status, row.round, row.closes_at = Proposal.Status.OPEN, 2, following.closes_at
+        row.second_round_possible, row.outcome, row.decided_at = False, "", None
+        row.save(
+            update_fields=[
+                "status",
+                "round",
+                "closes_at",
+                "second_round_possible",
+                "outcome",
+                "decided_at",
+            ]
+        )
+        _log(
+            row.commons,
+            "proposal.second_round",
+            actor,
+            {"id": row.pk, "closes_at": row.closes_at.isoformat()},
+        )
+    return row
+
+
+def proposal_withdraw(*, actor: Agent, proposal: Proposal) -> Proposal:
+    with transaction.atomic():
+        row = _locked(proposal)
+        _require_proposer(actor, row)
+        if row.status != Proposal.Status.OPEN and not row.second_round_possible:
+            raise Conflict(f"Proposal #{row.pk} is {row.status}.")
+        row.status, row.decided_at = Proposal.Status.WITHDRAWN, clock.now()
+        row.second_round_possible = False
+        row.save(update_fields=["status", "decided_at", "second_round_possible"])
+        _log(row.commons, "proposal.withdrawn", actor, {"id": row.pk})
+    return row
+
+
+def _require_proposer(actor: Agent, row: Proposal) -> None:
+    if row.proposer_id != actor.pk:
+        raise Forbidden("Only the proposer can do this.")
+
+
+def proposal_close(*, proposal: Proposal, actor: Agent | None = None) -> Proposal:
+    """Decide a proposal whose period has ended (anyone may ask; the governance job does it
+    for every due proposal). Idempotent: a decided proposal is returned as it is."""
+    with transaction.atomic():
+        row = _locked(proposal)
+        if row.status == Proposal.Status.OPEN:
+            _settle(row, actor, clock.now())
+    return row
+
+
+def _settle(row: Proposal, actor: Agent | None, now: datetime) -> None:
+    """Record the decision if the method has reached one; apply the change if it passed."""
+    decision = selectors.standing(row, now).decision
+    if decision.status == methods.Status.OPEN:
+        return
+    row.status = decision.status.value
+    row.outcome = decision.reason
+    row.decided_at = now
+    row.second_round_possible = decision.second_round
+    applied: dict[str, Any] | None = None
+    if decision.status == methods.Status.PASSED and row.change:
+        try:
+            with transaction.atomic():  # a savepoint: a change that no longer holds leaves nothing
+                applied = _apply(row, changes.parse(row.change))
+        except DomainError as error:
+            row.status = Proposal.Status.FAILED
+            row.outcome = f"{decision.reason} The change could not be applied: {error.detail}"
+    row.applied = applied
+    row.save(update_fields=["status", "outcome", "decided_at", "second_round_possible", "applied"])
+    tally = decision.tally
+    _log(
+        row.commons,
+        "proposal.decided",
+        actor,
+        {
+            "id": row.pk,
+            "status": row.status,
+            "outcome": row.outcome,
+            "round": row.round,
+            "votes": {str(k): v for k, v in sorted(tally.counts.items())},
+            "eligible": len(row.electorate),
+            "applied": applied,
+        },
+    )
+
+
+# -- executing changes ----------------------------------------------------------------------
+
+
+def _check_applicable(commons: Commons, change: changes.Change, rules: rulebooks.Rulebook) -> None:
+    """What can be checked against today's state before the vote: the rulebook amendment is
+    valid, the people and things named exist."""
+    data = change.data
+    match change.type:
+        case Power.AMEND_RULEBOOK:
+            rulebooks.amend(rules, data["set"])
+        case Power.ADD_MAINTAINER | Power.REMOVE_MAINTAINER:
+            agent = _person(data["agent"])
+            maintains = commons_selectors.is_maintainer(agent, commons)
+            if change.type == Power.ADD_MAINTAINER and maintains:
+                raise Conflict(f"{agent.name} already maintains {commons.slug}.")
+            if change.type == Power.REMOVE_MAINTAINER and not maintains:
+                raise Invalid.field("change.agent", f"{agent.name} does not maintain it.")
+            if change.type == Power.REMOVE_MAINTAINER and commons.maintainers.count() == 1:
+                raise Invalid.field("change.agent", f"{agent.name} is the last maintainer.")
+        case Power.APPROVE_EXPENSE:
+            if not Expense.objects.filter(
+                pk=data["expense"], commons=commons, status=Expense.Status.PENDING
+            ).exists():
+                raise Invalid.field(
+                    "change.expense", f"{commons.slug} has no pending expense #{data['expense']}."
+                )
+        case Power.CREATE_WORKING_GROUP:
+            if commons.working_groups.filter(slug=data["slug"]).exists():
+                raise Conflict(f"{commons.slug} already has a working group '{data['slug']}'.")
+            for name in data["members"]:
+                _person(name, field="change.members")
+        case Power.CLOSE_WORKING_GROUP:
+            if not commons.working_groups.filter(slug=data["slug"], closed_at=None).exists():
+                raise Invalid.field("change.slug", f"No open working group '{data['slug']}'.")
+        case Power.SET_APPROVALS:
+            errors = FieldErrors()
+            check_approvals(
+                data["approvals_required"], errors, maintainers=commons.maintainers.count()
+            )
+            errors.raise_if_any()
+        case Power.ADOPT_EQUATION | Power.CHANGE_LICENCE:
+            pass  # fully checked by changes.parse
+
+
+def _person(name: str, field: str = "change.agent") -> Agent:
+    agent = Agent.objects.filter(name=name, type=Agent.Type.PERSON).first()
+    if agent is None:
+        raise Invalid.field(field, f"No person is named '{name}'.")
+    return agent
+
+
+def _apply(row: Proposal, change: changes.Change) -> dict[str, Any]:
+    commons, actor, data, pk = row.commons, row.proposer, change.data, row.pk
+    match change.type:
+        case Power.AMEND_RULEBOOK | Power.SET_APPROVALS:
+            current = commons_selectors.rulebook_current(commons).rules
+            amended = (
+                rulebooks.amend(current, data["set"])
+                if change.type == Power.AMEND_RULEBOOK
+                else dataclasses.replace(current, approvals_required=data["approvals_required"])
+            )
+            version = commons_services.rulebook_adopt(
+                actor=actor,
+                commons=commons,
+                rulebook=amended,
+                note=f"Proposal #{pk}: {row.title}"[:300],
+                proposal=pk,
+            )
+            return {"rulebook_version": version.version}
+        case Power.ADOPT_EQUATION:
+            equation = ledger_services.equation_adopt(
+                actor=_acting(row), commons=commons, definition=data["equation"], proposal=pk
+            )
+            return {"equation_version": equation.version}
+        case Power.CHANGE_LICENCE:
+            profile = licensing_services.profile_adopt(
+                actor=_acting(row),
+                commons=commons,
+                profile=data["profile"],
+                parameters=data["parameters"],
+                proposal=pk,
+            )
+            return {"licence_version": profile.version}
+        case Power.ADD_MAINTAINER:
+            agent = _person(data["agent"])
+            commons_services.maintainer_add(
+                actor=_acting(row), commons=commons, agent=agent, proposal=pk
+            )
+            return {"maintainer_added": agent.name}
+        case Power.REMOVE_MAINTAINER:
+            agent = _person(data["agent"])
+            commons_services.maintainer_remove(
+                actor=_acting(row), commons=commons, agent=agent, proposal=pk
+            )
+            return {"maintainer_removed": agent.name}
+        case Power.APPROVE_EXPENSE:
+            expense = Expense.objects.filter(pk=data["expense"], commons=commons).first()
+            if expense is None:
+                raise Invalid.field("change.expense", f"No expense #{data['expense']}.")
+            ledger_services.expense_approve(actor=_acting(row), expense=expense, proposal=pk)
+            return {"expense_approved": expense.pk}
+        case Power.CREATE_WORKING_GROUP:
+            group = commons_services.working_group_create(
+                actor=_acting(row), commons=commons, group=dict(data), proposal=pk
+            )
+            return {"working_group": group.slug}
+        case Power.CLOSE_WORKING_GROUP:
+            commons_services.working_group_close(
+                actor=_acting(row), commons=commons, slug=data["slug"], proposal=pk
+            )
+            return {"working_group_closed": data["slug"]}
+
+
+def _acting(row: Proposal) -> Agent:
+    """Who a passed change is recorded as made by: its proposer; for a proposal the merit job
+    opened, the person it nominated (the community adopted their nomination)."""
+    if row.proposer is not None:
+        return row.proposer
+    return _person(str((row.change or {}).get("agent", "")))
+
+
+# -- merit, emeritus and review dates: the governance job ------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TickReport:
+    closed: list[int]
+    reviews_opened: list[int]
+    nominations: list[int]
+    emeriti: list[str]
+
+
+def governance_tick(*, commons: Commons | None = None) -> TickReport:
+    """What the daily job does: close due proposals, open review proposals whose date came,
+    nominate people who meet the promotion criteria, and retire inactive maintainers."""
+    now = clock.now()
+    due = selectors.due(now)
+    if commons is not None:
+        due = due.filter(commons=commons)
+    closed = [proposal_close(proposal=p).pk for p in due]
+    reviews = _open_reviews(now, commons)
+    nominations: list[int] = []
+    emeriti: list[str] = []
+    for each in [commons] if commons else Commons.objects.order_by("pk"):
+        result = merit_run(commons=each)
+        nominations += result.nominations
+        emeriti += result.emeriti
+    return TickReport(closed, reviews, nominations, emeriti)
+
+
+def _open_reviews(now: datetime, commons: Commons | None) -> list[int]:
+    due = Proposal.objects.filter(
+        status=Proposal.Status.PASSED, review_on__lte=now.date(), review_proposals=None
+    ).select_related("commons")
+    if commons is not None:
+        due = due.filter(commons=commons)
+    opened = []
+    for decided in due.order_by("pk"):
+        book = commons_selectors.rulebook_current(decided.commons)
+        first = methods.opening(Method.CONSENT, now=now, rules=_rules(book))
+        review = _open(
+            commons=decided.commons,
+            proposer=None,
+            title=f"Review: {decided.title}"[:MAX_TITLE],
+            text=(
+                f"Proposal #{decided.pk} was adopted on {decided.decided_at:%Y-%m-%d} with "
+                f"{decided.review_on:%Y-%m-%d} as its review date. Does it still serve? "
+                "Consent keeps it; an objection asks for a new proposal."
+            ),
+            first=first,
+            change=None,
+            book=book,
+            now=now,
+            origin=Proposal.Origin.REVIEW,
+            reviews=decided,
+        )
+        opened.append(review.pk)
+    return opened
+
+
+@dataclasses.dataclass(frozen=True)
+class MeritReport:
+    nominations: list[int]
+    emeriti: list[str]
+
+
+def merit_run(*, commons: Commons) -> MeritReport:
+    """Nominate, by a consent proposal with the evidence attached, everyone who meets the
+    rulebook's promotion criteria and is not a maintainer yet; retire maintainers without any
+    activity for the rulebook's period. Idempotent: nobody is nominated twice while a
+    nomination is open, nor again within the promotion period after one failed."""
+    now = clock.now()
+    book = commons_selectors.rulebook_current(commons)
+    rules = book.rules
+    nominations = [
+        _nominate(commons, book, candidate, evidence, now).pk
+        for candidate, evidence in _candidates(commons, rules, now)
+    ]
+    retired = []
+    for maintainer, idle_days in _inactive(commons, rules, now):
+        try:
+            commons_services.maintainer_retire(
+                commons=commons, agent=maintainer, inactive_days=idle_days
+            )
+        except DomainError:
+            continue  # the last maintainer, or one the approvals required still need, stays
+        retired.append(maintainer.name)
+    return MeritReport(nominations, retired)
+
+
+def _candidates(
+    commons: Commons, rules: rulebooks.Rulebook, now: datetime
+) -> list[tuple[Agent, dict[str, Any]]]:
+    earliest = now - timedelta(days=rules.promotion_days)
+    rows = (
+        Contribution.objects.filter(
+            commons=commons,
+            status=contributions.Status.ACCEPTED,
+            contributor__type=Agent.Type.PERSON,
+            contributor__user__isnull=False,
+        )
+        .exclude(contributor__maintains__commons=commons)
+        .values("contributor")
+        .annotate(n=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
+        .filter(n__gte=rules.promotion_contributions, first__lte=earliest)
+        .order_by("contributor")
+    )
+    found = {row["contributor"]: row for row in rows}
+    if not found:
+        return []
+    recent_nominations = {
+        (p.change or {}).get("agent")
+        for p in commons.proposals.filter(change__type=Power.ADD_MAINTAINER).filter(
+            status=Proposal.Status.OPEN
+        )
+    } | {
+        (p.change or {}).get("agent")
+        for p in commons.proposals.filter(
+            change__type=Power.ADD_MAINTAINER, decided_at__gte=earliest
+        )
+    }
+    out = []
+    for agent in Agent.objects.filter(pk__in=found).order_by("name"):
+        if agent.name in recent_nominations:
+            continue
+        row = found[agent.pk]
+        out.append(
+            (
+                agent,
+                {
+                    "accepted_contributions": row["n"],
+                    "first": row["first"].date().isoformat(),
+                    "last": row["last"].date().isoformat(),
+                    "days": (row["last"] - row["first"]).days,
+                    "criteria": {
+                        "contributions": rules.promotion_contributions,
+                        "days": rules.promotion_days,
+                    },
+                },
+            )
+        )
+    return out
+
+
+def _nominate(
+    commons: Commons,
+    book: commons_selectors.RulebookInForce,
+    agent: Agent,
+    evidence: dict[str, Any],
+    now: datetime,
+) -> Proposal:
+    first = methods.opening(Method.CONSENT, now=now, rules=_rules(book))
+    return _open(
+        commons=commons,
+        proposer=None,
+        title=f"Make {agent.display_name or agent.name} a maintainer"[:MAX_TITLE],
+        text=(
+            f"{agent.name} has {evidence['accepted_contributions']} accepted contributions "
+            f"to {commons.slug} from {evidence['first']} to {evidence['last']}, which meets "
+            f"the rulebook's criteria for maintainers (at least "
+            f"{book.rules.promotion_contributions} over at least {book.rules.promotion_days} "
+            "days). Consent makes them a maintainer; an objection says why not yet."
+        ),
+        first=first,
+        change=changes.parse({"type": Power.ADD_MAINTAINER.value, "agent": agent.name}),
+        book=book,
+        now=now,
+        origin=Proposal.Origin.MERIT,
+        evidence=evidence,
+    )
+
+
+def _inactive(
+    commons: Commons, rules: rulebooks.Rulebook, now: datetime
+) -> list[tuple[Agent, int]]:
+    """Maintainers with no accepted contribution, approval, vote or comment in the commons,
+    nor a new appointment, for the rulebook's emeritus period."""
+    cutoff = now - timedelta(days=rules.emeritus_after_days)
+    out = []
+    for maintainer in Maintainer.objects.filter(commons=commons).select_related("agent"):
+        agent = maintainer.agent
+        moments = [
+            maintainer.added_at,
+            Contribution.objects.filter(
+                commons=commons, contributor=agent, status=contributions.Status.ACCEPTED
+            ).aggregate(m=Max("occurred_at"))["m"],
+            Approval.objects.filter(contribution__commons=commons, maintainer=agent).aggregate(
+                m=Max("created_at")
+            )["m"],
+            Vote.objects.filter(proposal__commons=commons, voter=agent).aggregate(
+                m=Max("created_at")
+            )["m"],
+            Comment.objects.filter(commons=commons, author=agent).aggregate(m=Max("created_at"))[
+                "m"
+            ],
+        ]
+        last = max(m for m in moments if m is not None)
+        if last < cutoff:
+            out.append((agent, (now - last).days))
+    return out
+
+
+# -- discussions ----------------------------------------------------------------------------
+
+
+def comment_post(
+    *,
+    actor: Agent,
+    commons: Commons,
+    text: str,
+    proposal: Proposal | None = None,
+    contribution: Contribution | None = None,
+    parent: Comment | None = None,
+) -> Comment:
+    """Anyone with an account speaks in a commons' discussions: about the commons, one of its
+    proposals or one of its contributions; a reply stays in its parent's thread."""
+    if actor.is_organisation:
+        raise Forbidden("People speak in discussions, not organisations.")
+    errors = FieldErrors()
+    body = _text(text, "text", MAX_COMMENT, errors)
+    errors.raise_if_any()
+    if proposal is not None and contribution is not None:
+        raise Invalid.field("subject", "A message is about a proposal or a contribution.")
+    for subject in (proposal, contribution):
+        if subject is not None and subject.commons_id != commons.pk:
+            raise Invalid.field("subject", f"This is not part of {commons.slug}.")
+    if parent is not None and (
+        parent.commons_id != commons.pk
+        or parent.proposal_id != (proposal.pk if proposal else None)
+        or parent.contribution_id != (contribution.pk if contribution else None)
+    ):
+        raise Invalid.field("parent", "A reply belongs to the thread of the message it answers.")
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            commons=commons,
+            proposal=proposal,
+            contribution=contribution,
+            parent=parent,
+            author=actor,
+            text=body,
+            created_at=clock.now(),
+        )
+        _log(
+            commons,
+            "comment.posted",
+            actor,
+            {
+                "id": comment.pk,
+                "proposal": proposal.pk if proposal else None,
+                "contribution": contribution.pk if contribution else None,
+                "parent": parent.pk if parent else None,
+                "text": body,
+            },
+        )
+    return comment
