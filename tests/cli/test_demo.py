@@ -55,7 +55,7 @@ def test_loading_twice_creates_everything_once() -> None:
     assert after_first["commons.Contribution"] >= 20
     assert after_first["ledger.Income"] >= 5  # four recorded, one upstream share
     assert after_first["ledger.Distribution"] == 2
-    assert after_first["ledger.Expense"] == 1
+    assert after_first["ledger.Expense"] == 2  # a paid server bill, the working group's backup
 
 
 def test_logins_work_and_are_lowercase() -> None:
@@ -157,7 +157,7 @@ def test_the_treasuries_have_incomes_of_every_outside_kind_and_a_paid_expense() 
     grant = Income.objects.get(kind="grant")
     assert grant.payer is not None
     assert grant.payer.org_kind == "public_body"
-    (expense,) = Expense.objects.all()
+    (expense,) = Expense.objects.filter(working_group=None)
     assert expense.status == Expense.Status.PAID
     assert expense.claimant.type == "person"
     assert "server" in expense.description.lower()
@@ -286,3 +286,45 @@ def test_the_courier_platforms_history_is_imported_with_who_pays_for_it() -> Non
     assert Commit.objects.filter(commons=courier, author=chen).exists()
     assert Agent.objects.get(name="chen-li").merged_into == chen
     assert Contribution.objects.filter(commons=courier, source__startswith="git:").count() > 200
+
+
+def test_the_courier_community_governs_itself() -> None:
+    from communs.governance.models import Proposal
+
+    load_demo()
+    courier = Commons.objects.get(slug="courier-app")
+    proposals = {p.title: p for p in courier.proposals.all()}
+
+    # A consent proposal, amended to meet an objection, adopted a new value-equation version.
+    pay = proposals["Value rider-support hours at 30"]
+    assert (pay.method, pay.status, pay.round) == ("consent", "passed", 2)
+    assert pay.applied == {"equation_version": 1}
+    equation = ledger_selectors.equation_current(courier)
+    assert equation.version == 1
+    assert equation.equation.definition["rates"]["hour"] == "30"
+    assert pay.votes.filter(position="object", withdrawn=True).exists()
+
+    # A consensus proposal stopped by a reasoned block: the licence did not change.
+    mit = proposals["Relicense the platform under MIT"]
+    assert (mit.method, mit.status, mit.applied) == ("consensus", "failed", None)
+    block = mit.votes.get(position="block")
+    assert block.reason and not block.withdrawn
+    assert courier.licence == "PPL-1.0"
+    assert mit.comments.filter(parent__isnull=False).exists()  # a threaded discussion
+
+    # The merit job nominated a person who meets the promotion criteria, with the evidence.
+    nomination = courier.proposals.get(origin=Proposal.Origin.MERIT)
+    assert (nomination.status, nomination.method) == ("open", "consent")
+    assert nomination.change == {"type": "add_maintainer", "agent": "bruno"}
+    assert nomination.evidence["accepted_contributions"] >= 20
+
+    # A working group with a spending cap, and an expense approved under it.
+    group = courier.working_groups.get(slug="infrastructure")
+    assert (group.spending_cap, group.currency, group.cap_period_days) == (10_000, "EUR", 30)
+    assert group.expenses.get().status == Expense.Status.APPROVED
+
+    # The rulebook's history: founding, a direct change, and the adopted amendment.
+    versions = list(selectors.rulebook_versions(courier).values_list("version", "proposal"))
+    rules_proposal = proposals["Value equations and licences change by proposal only"]
+    assert versions == [(3, rules_proposal.pk), (2, None), (1, None)]
+    assert "adopt_equation" not in selectors.rulebook_current(courier).rules.maintainers_may

@@ -28,6 +28,7 @@ from django.db import transaction
 
 from communs.accounts import services as accounts
 from communs.accounts.models import Agent, Membership
+from communs.cli import demo_governance
 from communs.cli.demo_history import demo_repository
 from communs.commons import services as commons_services
 from communs.commons.models import Approval, Commons, Contribution, Maintainer
@@ -840,7 +841,8 @@ def _load() -> None:
 
     for item in COURIER_EARLY:
         d.contribute(item)
-    d.approvals_required(COURIER, by="chen", value=2)
+    with demo_governance.at(d.now - timedelta(days=45)):  # before the community's proposals
+        d.approvals_required(COURIER, by="chen", value=2)
     for item in COURIER_LATE:
         d.contribute(item)
 
@@ -901,3 +903,7 @@ def _load() -> None:
     d.paid_by(COURIER, "chen", "riverside.example", "city-of-riverside")
     # Chen's commits were imported under her work address; she claims them for her account.
     d.claim("chen", "chen@opencommons.example")
+    d.claim("bruno", "bruno@farmtools.example")
+
+    # Peer governance on the courier platform (cli/demo_governance.py).
+    demo_governance.load(d.agents, d.commons[COURIER], d.now)

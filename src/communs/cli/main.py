@@ -13,7 +13,7 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 
-from communs.cli import history, ledger
+from communs.cli import governance, history, ledger
 from communs.domain import health
 
 DEFAULT_SETTINGS = "communs.config.settings.dev"
@@ -257,6 +257,7 @@ def parser() -> argparse.ArgumentParser:
 
     ledger.register(sub)  # distribute, export valueflows
     history.register(sub)  # ingest git
+    governance.register(sub)  # rulebook, proposal, merit, governance tick
     report = command(
         "report", cmd_report, "the health report of a commons: who does the work, who pays for it"
     )

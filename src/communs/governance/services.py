@@ -253,9 +253,12 @@ def objection_withdraw(*, actor: Agent, proposal: Proposal) -> Proposal:
     return row
 
 
-def proposal_amend(*, actor: Agent, proposal: Proposal, text: str, title: str = "") -> Proposal:
-    """Consent: the proposer rewrites the text to meet objections. A new round opens with a
-    full period; earlier consents no longer count, objections stand until withdrawn."""
+def proposal_amend(
+    *, actor: Agent, proposal: Proposal, text: str, title: str = "", change: object = None
+) -> Proposal:
+    """Consent: the proposer rewrites the text (and, if it carries one, the change) to meet
+    objections. A new round opens with a full period; earlier consents no longer count,
+    objections stand until withdrawn."""
     errors = FieldErrors()
     clean_text = _text(text, "text", MAX_TEXT, errors)
     clean_title = _text(title, "title", MAX_TITLE, errors) if title else ""
@@ -265,6 +268,16 @@ def proposal_amend(*, actor: Agent, proposal: Proposal, text: str, title: str = 
         now = clock.now()
         _require_proposer(actor, row)
         _require_open(row, now)
+        if change is not None:
+            if row.change is None:
+                raise Invalid.field("change", "This proposal carries no change to amend.")
+            amended = changes.parse(change)
+            if amended.type.value != row.change["type"]:
+                raise Invalid.field("change.type", "An amendment keeps the type of change.")
+            _check_applicable(
+                row.commons, amended, commons_selectors.rulebook_current(row.commons).rules
+            )
+            row.change = amended.to_data()
         rules = selectors.rules_of(row)
         next_round, kept = methods.amend(
             selectors.current_round(row), selectors.ballot(row), now=now, rules=rules
@@ -285,7 +298,7 @@ def proposal_amend(*, actor: Agent, proposal: Proposal, text: str, title: str = 
         row.text = clean_text
         row.title = clean_title or row.title
         row.round, row.closes_at = next_round.number, next_round.closes_at
-        row.save(update_fields=["text", "title", "round", "closes_at"])
+        row.save(update_fields=["text", "title", "change", "round", "closes_at"])
         _log(
             row.commons,
             "proposal.amended",
@@ -295,6 +308,7 @@ def proposal_amend(*, actor: Agent, proposal: Proposal, text: str, title: str = 
                 "round": row.round,
                 "title": row.title,
                 "text": clean_text,
+                "change": row.change,
                 "closes_at": row.closes_at.isoformat(),
             },
         )
