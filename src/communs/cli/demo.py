@@ -238,15 +238,19 @@ class _Loader:
                 stream=spec.stream,
                 organisation=self.agents[spec.organisation] if spec.organisation else None,
             )
+        # Reviewed the day after the work (so the people who did it could already take part
+        # in the decisions cli/demo_governance.py dates in the past weeks).
+        reviewed = min(row.occurred_at + timedelta(days=1), self.now)
         for approver in spec.approvers:
             reviewer = self.agents[approver]
             if (
                 row.status == Status.SUBMITTED
                 and not Approval.objects.filter(contribution=row, maintainer=reviewer).exists()
             ):
-                row = commons_services.contribution_accept(
-                    actor=reviewer, contribution=row, note="Thanks, reviewed."
-                )
+                with demo_governance.at(reviewed):
+                    row = commons_services.contribution_accept(
+                        actor=reviewer, contribution=row, note="Thanks, reviewed."
+                    )
         if spec.rejected_by and row.status == Status.SUBMITTED:
             row = commons_services.contribution_reject(
                 actor=self.agents[spec.rejected_by], contribution=row, reason=spec.reason

@@ -74,7 +74,7 @@ def load(agents: dict[str, Agent], courier: Commons, now: datetime) -> None:
             },
         )
     with at(ago(29)):
-        for name in ("dara", "gus", "ines"):
+        for name in ("dara", "gus", "fatou"):
             governance.vote_cast(actor=a[name], proposal=rules, position="agree")
         governance.vote_cast(actor=a["emil"], proposal=rules, position="stand_aside")
     with at(ago(22)):
@@ -115,7 +115,7 @@ def load(agents: dict[str, Agent], courier: Commons, now: datetime) -> None:
             change={"type": Power.ADOPT_EQUATION.value, "equation": equation(SUPPORT_RATE)},
         )
         governance.objection_withdraw(actor=a["gus"], proposal=pay)
-        for name in ("chen", "ines"):
+        for name in ("chen", "fatou"):
             governance.vote_cast(actor=a[name], proposal=pay, position="agree")
     with at(ago(11)):
         governance.proposal_close(proposal=pay)

@@ -287,34 +287,47 @@ def working_group_get(commons: Commons, slug: str) -> WorkingGroup:
     return row
 
 
-def active_contributors(commons: Commons, *, since: datetime, at_least: int) -> set[int]:
-    """Persons with an account and at least `at_least` accepted contributions to `commons`
-    that happened since `since`: those a rulebook's eligibility counts as contributors."""
-    return set(
-        Contribution.objects.filter(
-            commons=commons,
-            status=Status.ACCEPTED,
-            occurred_at__gte=since,
-            contributor__type=Agent.Type.PERSON,
-            contributor__user__isnull=False,
-        )
-        .values("contributor")
-        .annotate(n=Count("id"))
-        .filter(n__gte=at_least)
-        .values_list("contributor", flat=True)
+def _recent_work(commons: Commons, rules: Rulebook, at: datetime) -> QuerySet[Contribution]:
+    """Accepted contributions that count toward eligibility at `at`: done within the
+    rulebook's window before it, and accepted by then."""
+    return Contribution.objects.filter(
+        commons=commons,
+        status=Status.ACCEPTED,
+        occurred_at__gte=at - timedelta(days=rules.eligibility_days),
+        occurred_at__lte=at,
+        decided_at__lte=at,
     )
 
 
-def electorate(commons: Commons, rules: Rulebook, now: datetime) -> set[int]:
-    """Who may vote on a proposal opened at `now`: the maintainers, and, when the rulebook
-    gives contributors a say, everyone with enough recent accepted contributions."""
-    voters = set(commons.maintainers.values_list("agent_id", flat=True))
-    if rules.who_votes == rulebooks.Who.CONTRIBUTORS:
-        since = now - timedelta(days=rules.eligibility_days)
-        voters |= active_contributors(
-            commons, since=since, at_least=rules.eligibility_contributions
-        )
-    return voters
+def electorate_size(commons: Commons, rules: Rulebook, at: datetime, maintainers: set[int]) -> int:
+    """How many may vote on a proposal opened at `at`: the `maintainers` then, and, when the
+    rulebook gives contributors a say, everyone with an account and enough recent accepted
+    contributions. One counting query, whatever the number of people."""
+    if rules.who_votes != rulebooks.Who.CONTRIBUTORS:
+        return len(maintainers)
+    contributors = (
+        _recent_work(commons, rules, at)
+        .filter(contributor__type=Agent.Type.PERSON, contributor__user__isnull=False)
+        .exclude(contributor__in=maintainers)
+        .values("contributor")
+        .annotate(n=Count("id"))
+        .filter(n__gte=rules.eligibility_contributions)
+    )
+    return len(maintainers) + contributors.count()
+
+
+def is_elector(
+    agent: Agent, commons: Commons, rules: Rulebook, at: datetime, maintainers: set[int]
+) -> bool:
+    """May `agent` vote on a proposal opened at `at` (see `electorate_size`)?"""
+    if agent.pk in maintainers:
+        return True
+    if rules.who_votes != rulebooks.Who.CONTRIBUTORS or agent.user_id is None:
+        return False
+    return (
+        _recent_work(commons, rules, at).filter(contributor=agent).count()
+        >= rules.eligibility_contributions
+    )
 
 
 def may_propose(agent: Agent | None, commons: Commons, rules: Rulebook, now: datetime) -> bool:

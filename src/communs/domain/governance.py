@@ -202,6 +202,13 @@ def decide(
     )
 
 
+def may_end_early(current: Round, *, cast: int, eligible: int) -> bool:
+    """Can a vote decide `current` before its period ends? Only a first consensus round in
+    which everyone eligible has voted (it passes if they all agreed or stood aside). Every
+    other decision waits for the end of the period, so a vote need not recount the ballot."""
+    return current.method == Method.CONSENSUS and current.number == 1 and cast >= eligible
+
+
 def _consent(counted: Tally, ended: bool, *, lazy: bool) -> Decision:
     if not ended:
         return Decision(Status.OPEN, "The period is still running.", counted)

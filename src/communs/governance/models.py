@@ -38,8 +38,11 @@ class Proposal(models.Model):
     rulebook_version = models.PositiveIntegerField()
     round = models.PositiveSmallIntegerField(default=1)
     closes_at = models.DateTimeField()
-    # Who may vote, fixed when the proposal opens (agent ids), so a quorum has one base.
-    electorate = models.JSONField(default=list)
+    # Who may vote is fixed when the proposal opens: its maintainers then (agent ids) and the
+    # people with enough accepted work by then (see commons.selectors.is_elector); `eligible`
+    # counts them all, so a quorum has one base.
+    maintainers_at_opening = models.JSONField(default=list)
+    eligible = models.PositiveIntegerField(default=0)
     outcome = models.TextField(blank=True)  # why it passed or failed, in words
     second_round_possible = models.BooleanField(default=False)
     applied = models.JSONField(null=True, blank=True)  # what the passed change did

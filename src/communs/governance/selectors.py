@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from communs.accounts.models import Agent
 from communs.commons.models import Commons, Contribution
-from communs.commons.selectors import rulebook_version
+from communs.commons.selectors import is_elector, rulebook_version
 from communs.core.pagination import Page, keyset_page
 from communs.domain import governance as methods
 from communs.domain.changes import Change
@@ -82,7 +82,7 @@ class Standing:
 
 def standing(proposal: Proposal, now: datetime) -> Standing:
     rules = rules_of(proposal)
-    eligible = len(proposal.electorate)
+    eligible = proposal.eligible
     decision = methods.decide(
         current_round(proposal), ballot(proposal), eligible=eligible, rules=rules, now=now
     )
@@ -90,7 +90,12 @@ def standing(proposal: Proposal, now: datetime) -> Standing:
 
 
 def may_vote(agent: Agent | None, proposal: Proposal) -> bool:
-    return agent is not None and agent.pk in proposal.electorate
+    """Was `agent` eligible when the proposal opened (by the rulebook then in force)?"""
+    if agent is None:
+        return False
+    rules = rulebook_version(proposal.commons, proposal.rulebook_version).rules
+    maintainers = set(proposal.maintainers_at_opening)
+    return is_elector(agent, proposal.commons, rules, proposal.created_at, maintainers)
 
 
 def has_voted(agent: Agent | None, proposal: Proposal) -> bool:

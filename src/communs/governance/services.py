@@ -15,18 +15,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 
 from communs.accounts.models import Agent
 from communs.commons import selectors as commons_selectors
 from communs.commons import services as commons_services
-from communs.commons.models import Approval, Commons, Contribution, Maintainer
+from communs.commons.models import Approval, Commons, Contribution, Emeritus, Maintainer
 from communs.core import clock, eventlog
-from communs.domain import changes, contributions
+from communs.domain import changes, contributions, equations
 from communs.domain import governance as methods
 from communs.domain import rulebook as rulebooks
 from communs.domain.commons import check_approvals
-from communs.domain.contributions import check_reason, has_nul
+from communs.domain.contributions import MAX_DESCRIPTION, has_nul
 from communs.domain.errors import Conflict, DomainError, FieldErrors, Forbidden, Invalid
 from communs.domain.governance import Method, Position
 from communs.domain.rulebook import Power
@@ -40,6 +40,7 @@ from .models import Comment, Proposal, Vote
 MAX_TITLE = 200
 MAX_TEXT = 20_000
 MAX_COMMENT = 10_000
+MAX_REASON = MAX_DESCRIPTION  # as a contribution's rejection
 JOB = "governance"  # the log's actor for what the governance job does on its own
 
 
@@ -129,9 +130,14 @@ def _open(
     origin: str = Proposal.Origin.PERSON,
     evidence: dict[str, Any] | None = None,
     reviews: Proposal | None = None,
+    eligible: int | None = None,
 ) -> Proposal:
+    """Write an opened proposal. `eligible`, when given, was counted at `now` under the same
+    rules (the merit job counts once for all its nominations)."""
     with transaction.atomic():
-        electorate = sorted(commons_selectors.electorate(commons, book.rules, now))
+        maintainers = set(commons.maintainers.values_list("agent_id", flat=True))
+        if eligible is None:
+            eligible = commons_selectors.electorate_size(commons, book.rules, now, maintainers)
         proposal = Proposal.objects.create(
             commons=commons,
             title=title,
@@ -145,7 +151,8 @@ def _open(
             review_on=review_on,
             rulebook_version=book.version,
             closes_at=first.closes_at,
-            electorate=electorate,
+            maintainers_at_opening=sorted(maintainers),
+            eligible=eligible,
             created_at=now,
         )
         _log(
@@ -164,7 +171,7 @@ def _open(
                 "review_on": review_on.isoformat() if review_on else None,
                 "closes_at": first.closes_at.isoformat(),
                 "rulebook_version": book.version,
-                "eligible": len(electorate),
+                "eligible": eligible,
             },
         )
     return proposal
@@ -190,12 +197,12 @@ def vote_cast(*, actor: Agent, proposal: Proposal, position: object, reason: str
     carry their reason. A consensus reached by everyone decides at once."""
     method = Method(proposal.method)
     chosen = methods.check_vote(method, position, reason or "")
-    text = check_reason(reason, required=chosen in methods.REASONED)
+    text = _reason(reason)
     with transaction.atomic():
         row = _locked(proposal)
         now = clock.now()
         _require_open(row, now)
-        if actor.pk not in row.electorate:
+        if not selectors.may_vote(actor, row):
             raise Forbidden(_who_votes(row))
         if chosen == Position.BLOCK:
             rules = selectors.rules_of(row)
@@ -220,8 +227,16 @@ def vote_cast(*, actor: Agent, proposal: Proposal, position: object, reason: str
             actor,
             {"id": row.pk, "round": row.round, "position": chosen.value, "reason": text},
         )
-        _settle(row, actor, now)
+        _settle_early(row, actor, now)
     return row
+
+
+def _reason(raw: str | None) -> str:
+    """A vote's reason (check_vote made sure an objection or a block has one)."""
+    text = (raw or "").strip()
+    if len(text) > MAX_REASON or has_nul(text):
+        raise Invalid.field("reason", f"At most {MAX_REASON} characters, no NUL.")
+    return text
 
 
 def _who_votes(row: Proposal) -> str:
@@ -249,7 +264,7 @@ def objection_withdraw(*, actor: Agent, proposal: Proposal) -> Proposal:
         vote.withdrawn = True
         vote.save(update_fields=["withdrawn"])
         _log(row.commons, "proposal.objection_withdrawn", actor, {"id": row.pk, "round": row.round})
-        _settle(row, actor, now)
+        _settle_early(row, actor, now)
     return row
 
 
@@ -376,6 +391,14 @@ def proposal_close(*, proposal: Proposal, actor: Agent | None = None) -> Proposa
     return row
 
 
+def _settle_early(row: Proposal, actor: Agent | None, now: datetime) -> None:
+    """After a vote: settle only if this vote can have decided (a counting query), so a vote
+    costs the same whether it is the first or the thousandth."""
+    cast = row.votes.filter(round=row.round).count()
+    if methods.may_end_early(selectors.current_round(row), cast=cast, eligible=row.eligible):
+        _settle(row, actor, now)
+
+
 def _settle(row: Proposal, actor: Agent | None, now: datetime) -> None:
     """Record the decision if the method has reached one; apply the change if it passed."""
     decision = selectors.standing(row, now).decision
@@ -406,7 +429,7 @@ def _settle(row: Proposal, actor: Agent | None, now: datetime) -> None:
             "outcome": row.outcome,
             "round": row.round,
             "votes": {str(k): v for k, v in sorted(tally.counts.items())},
-            "eligible": len(row.electorate),
+            "eligible": row.eligible,
             "applied": applied,
         },
     )
@@ -421,7 +444,13 @@ def _check_applicable(commons: Commons, change: changes.Change, rules: rulebooks
     data = change.data
     match change.type:
         case Power.AMEND_RULEBOOK:
-            rulebooks.amend(rules, data["set"])
+            amended = rulebooks.amend(rules, data["set"])
+            if amended.approvals_required != rules.approvals_required:
+                errors = FieldErrors()
+                check_approvals(
+                    amended.approvals_required, errors, maintainers=commons.maintainers.count()
+                )
+                errors.raise_if_any()
         case Power.ADD_MAINTAINER | Power.REMOVE_MAINTAINER:
             agent = _person(data["agent"])
             maintains = commons_selectors.is_maintainer(agent, commons)
@@ -429,8 +458,15 @@ def _check_applicable(commons: Commons, change: changes.Change, rules: rulebooks
                 raise Conflict(f"{agent.name} already maintains {commons.slug}.")
             if change.type == Power.REMOVE_MAINTAINER and not maintains:
                 raise Invalid.field("change.agent", f"{agent.name} does not maintain it.")
-            if change.type == Power.REMOVE_MAINTAINER and commons.maintainers.count() == 1:
+            remaining = commons.maintainers.count() - 1
+            if change.type == Power.REMOVE_MAINTAINER and remaining == 0:
                 raise Invalid.field("change.agent", f"{agent.name} is the last maintainer.")
+            if change.type == Power.REMOVE_MAINTAINER and remaining < commons.approvals_required:
+                raise Invalid.field(
+                    "change.agent",
+                    f"{commons.slug} requires {commons.approvals_required} approvals; with "
+                    f"{remaining} maintainer(s) left none could be given. Lower it first.",
+                )
         case Power.APPROVE_EXPENSE:
             if not Expense.objects.filter(
                 pk=data["expense"], commons=commons, status=Expense.Status.PENDING
@@ -451,8 +487,28 @@ def _check_applicable(commons: Commons, change: changes.Change, rules: rulebooks
             check_approvals(
                 data["approvals_required"], errors, maintainers=commons.maintainers.count()
             )
+            if errors.errors:  # named like the change's other fields
+                found = errors.errors["approvals_required"]
+                raise Invalid(
+                    "change.approvals_required: " + " ".join(found),
+                    {"change.approvals_required": found},
+                )
+        case Power.ADOPT_EQUATION:
+            # The shape was checked by changes.parse; the agents its buckets pay must exist
+            # (equation_adopt refuses them otherwise, and only after the vote).
+            equation = equations.parse_equation(data["equation"])
+            errors = FieldErrors()
+            for i, bucket in enumerate(equation.buckets):
+                if (
+                    bucket.agent is not None
+                    and not Agent.objects.filter(name=bucket.agent).exists()
+                ):
+                    errors.add(
+                        f"change.equation.buckets[{i}].agent",
+                        f"No agent is named '{bucket.agent}'.",
+                    )
             errors.raise_if_any()
-        case Power.ADOPT_EQUATION | Power.CHANGE_LICENCE:
+        case Power.CHANGE_LICENCE:
             pass  # fully checked by changes.parse
 
 
@@ -606,9 +662,14 @@ def merit_run(*, commons: Commons) -> MeritReport:
     now = clock.now()
     book = commons_selectors.rulebook_current(commons)
     rules = book.rules
+    candidates = _candidates(commons, rules, now)
+    eligible = None
+    if candidates:  # every nomination opens at `now` under the same rules: count once
+        maintainers = set(commons.maintainers.values_list("agent_id", flat=True))
+        eligible = commons_selectors.electorate_size(commons, rules, now, maintainers)
     nominations = [
-        _nominate(commons, book, candidate, evidence, now).pk
-        for candidate, evidence in _candidates(commons, rules, now)
+        _nominate(commons, book, candidate, evidence, now, eligible).pk
+        for candidate, evidence in candidates
     ]
     retired = []
     for maintainer, idle_days in _inactive(commons, rules, now):
@@ -634,6 +695,9 @@ def _candidates(
             contributor__user__isnull=False,
         )
         .exclude(contributor__maintains__commons=commons)
+        # An emeritus comes back on their own word (maintainer_return); nominating them would
+        # undo, at the next run, what the job did for their inactivity.
+        .exclude(contributor__in=Emeritus.objects.filter(commons=commons).values("agent"))
         .values("contributor")
         .annotate(n=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
         .filter(n__gte=rules.promotion_contributions, first__lte=earliest)
@@ -642,17 +706,11 @@ def _candidates(
     found = {row["contributor"]: row for row in rows}
     if not found:
         return []
-    recent_nominations = {
-        (p.change or {}).get("agent")
-        for p in commons.proposals.filter(change__type=Power.ADD_MAINTAINER).filter(
-            status=Proposal.Status.OPEN
-        )
-    } | {
-        (p.change or {}).get("agent")
-        for p in commons.proposals.filter(
-            change__type=Power.ADD_MAINTAINER, decided_at__gte=earliest
-        )
-    }
+    recent_nominations = set(
+        commons.proposals.filter(change__type=Power.ADD_MAINTAINER)
+        .filter(Q(status=Proposal.Status.OPEN) | Q(decided_at__gte=earliest))
+        .values_list("change__agent", flat=True)
+    )
     out = []
     for agent in Agent.objects.filter(pk__in=found).order_by("name"):
         if agent.name in recent_nominations:
@@ -682,6 +740,7 @@ def _nominate(
     agent: Agent,
     evidence: dict[str, Any],
     now: datetime,
+    eligible: int | None,
 ) -> Proposal:
     first = methods.opening(Method.CONSENT, now=now, rules=_rules(book))
     return _open(
@@ -701,6 +760,7 @@ def _nominate(
         now=now,
         origin=Proposal.Origin.MERIT,
         evidence=evidence,
+        eligible=eligible,
     )
 
 
