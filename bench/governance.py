@@ -44,7 +44,11 @@ MERIT_TARGET = 3.0
 WINDOW = 100
 
 
-def baseline(world: World) -> tuple[float, int]:
+def eligible_rows(world: World) -> list[tuple[int]]:
+    return baseline(world, rows=True)[2]
+
+
+def baseline(world: World, *, rows: bool = False) -> tuple[float, int, list[tuple[int]]]:
     from django.db import connection
 
     from communs.commons.models import Contribution
@@ -62,8 +66,8 @@ def baseline(world: World) -> tuple[float, int]:
     start = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(sql, [world.commons.pk, since])
-        rows = cursor.fetchall()
-    return time.perf_counter() - start, len(rows)
+        found = cursor.fetchall()
+    return time.perf_counter() - start, len(found), found if rows else []
 
 
 def open_proposal(world: World, n: int) -> Any:
@@ -128,7 +132,7 @@ def run(args: argparse.Namespace, database: Database) -> int:
     )
 
     times = [baseline(world) for _ in range(args.repeat + 1)][1:]
-    base = statistics.median(t for t, _ in times)
+    base = statistics.median(t for t, _, _ in times)
     print(f"baseline: {times[0][1]:,} eligible people in one query, median {base:.3f} s")
 
     opened = []
@@ -139,7 +143,8 @@ def run(args: argparse.Namespace, database: Database) -> int:
     open_median = statistics.median(opened)
     print(f"proposal_open: {' '.join(f'{t:.3f}' for t in opened)} s", flush=True)
 
-    voters = list(Agent.objects.filter(pk__in=world.contributor_ids[: args.votes]))
+    eligible_ids = sorted(pk for (pk,) in eligible_rows(world))[: args.votes]
+    voters = list(Agent.objects.filter(pk__in=eligible_ids))
     positions = ("yes", "no", "abstain")
     vote_times = []
     for i, voter in enumerate(voters):

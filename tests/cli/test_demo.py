@@ -308,7 +308,8 @@ def test_the_courier_community_governs_itself() -> None:
     mit = proposals["Relicense the platform under MIT"]
     assert (mit.method, mit.status, mit.applied) == ("consensus", "failed", None)
     block = mit.votes.get(position="block")
-    assert block.reason and not block.withdrawn
+    assert block.reason
+    assert not block.withdrawn
     assert courier.licence == "PPL-1.0"
     assert mit.comments.filter(parent__isnull=False).exists()  # a threaded discussion
 

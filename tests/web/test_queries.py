@@ -42,7 +42,7 @@ def data(request, alice, seed_library, make_person):
 
 
 # Budgets hold for both sizes; an N+1 on any list would exceed them with 30 rows.
-COMMONS_PAGE = 14  # one of them asks whether a git history was imported (health report)
+COMMONS_PAGE = 15  # incl. whether a git history was imported, and the discussion thread
 FORK_PAGE = 14
 CONTRIBUTION_FILTER = 13
 EVENT_PAGE = 6

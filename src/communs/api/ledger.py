@@ -9,16 +9,17 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Body, Path, Query, Router, Status
 
 from communs.accounts.selectors import agent_get
-from communs.commons.selectors import commons_get, maintainers
+from communs.commons.selectors import commons_get, maintainers, working_group_get
 from communs.domain import equations
 from communs.domain.errors import Invalid, NotFound
 from communs.domain.money import format_amount
 from communs.ledger import selectors, services, valueflows
-from communs.ledger.models import Distribution, Posting
+from communs.ledger.models import Distribution, Expense, Posting
 
 from .auth import actor, bearer
 from .ledger_schemas import (
@@ -81,6 +82,12 @@ def _treasurers(commons_slug: str) -> TreasurersOut:
     )
 
 
+def _with_groups(expenses: list[Expense]) -> list[Expense]:
+    """Fetch the working groups a page of expenses is charged to in one query, not one each."""
+    prefetch_related_objects(expenses, "working_group")
+    return expenses
+
+
 # --- treasury --------------------------------------------------------------------------------
 
 
@@ -88,13 +95,14 @@ def _treasurers(commons_slug: str) -> TreasurersOut:
 def treasury(request: HttpRequest, slug: str) -> TreasuryOut:
     commons = commons_get(slug)
     keepers = _treasurers(slug)
+    recent_expenses = selectors.expenses(commons, limit=RECENT).items
     return TreasuryOut(
         commons=commons.slug,
         balances={c: format_amount(v, c) for c, v in selectors.balances(commons).items()},
         maintainers=keepers.maintainers,
         treasurers=keepers.treasurers,
         incomes=[IncomeOut.of(i, slug) for i in selectors.incomes(commons, limit=RECENT).items],
-        expenses=[ExpenseOut.of(e, slug) for e in selectors.expenses(commons, limit=RECENT).items],
+        expenses=[ExpenseOut.of(e, slug) for e in _with_groups(recent_expenses)],
         distributions=[
             DistributionOut.of(d, slug)
             for d in selectors.distributions(commons, limit=RECENT).items
@@ -158,13 +166,23 @@ def get_income(request: HttpRequest, path: Path[IdPath]) -> IncomeOut:
 
 @router.post("/commons/{slug}/expenses", auth=bearer, response={201: ExpenseOut, **ERRORS})
 def submit_expense(request: HttpRequest, slug: str, payload: ExpenseIn) -> Status[ExpenseOut]:
+    """`working_group` (a group's slug) charges the expense to that group's budget."""
+    commons = commons_get(slug)
+    who = actor(request)
+    group = None
+    if payload.working_group:
+        try:
+            group = working_group_get(commons, payload.working_group)
+        except NotFound as exc:
+            raise Invalid.field("working_group", exc.detail) from None
     expense = services.expense_submit(
-        actor=actor(request),
-        commons=commons_get(slug),
+        actor=who,
+        commons=commons,
         amount=payload.amount,
         currency=payload.currency,
         description=payload.description,
         evidence_url=payload.evidence_url or "",
+        working_group=group,
     )
     return Status(201, ExpenseOut.of(expense, slug))
 
@@ -172,6 +190,7 @@ def submit_expense(request: HttpRequest, slug: str, payload: ExpenseIn) -> Statu
 @router.get("/commons/{slug}/expenses", response={200: ExpensePage, **ERRORS})
 def list_expenses(request: HttpRequest, slug: str, query: Query[PageQuery]) -> ExpensePage:
     page = selectors.expenses(commons_get(slug), cursor=query.cursor, limit=query.limit)
+    _with_groups(page.items)
     return ExpensePage(items=[ExpenseOut.of(e, slug) for e in page.items], next=page.next)
 
 

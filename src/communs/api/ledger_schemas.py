@@ -95,6 +95,8 @@ class ExpenseIn(Schema):
     currency: str = Field(max_length=10)
     description: str = Field(max_length=10_000)
     evidence_url: str | None = Field(None, max_length=2000)
+    # The slug of one of the commons' open working groups, to charge the expense to its budget.
+    working_group: str | None = Field(None, max_length=200)
 
 
 class ExpenseRejectIn(Schema):
@@ -115,6 +117,7 @@ class ExpenseOut(Schema):
     decided_by: str | None
     decided_at: datetime | None
     transaction: int | None
+    working_group: str | None  # the slug of the working group it is charged to
 
     @staticmethod
     def of(row: Expense, commons_slug: str | None = None) -> ExpenseOut:
@@ -132,6 +135,7 @@ class ExpenseOut(Schema):
             decided_by=row.decided_by.name if row.decided_by else None,
             decided_at=row.decided_at,
             transaction=row.transaction_id,
+            working_group=row.working_group.slug if row.working_group else None,
         )
 
 

@@ -237,7 +237,10 @@ class WorkingGroup(models.Model):
                 name="working_group_cap_complete",
                 condition=models.Q(spending_cap__isnull=True)
                 | models.Q(
-                    spending_cap__gt=0, cap_period_days__gte=1, currency__regex=r"^[A-Z]{3}$"
+                    spending_cap__gt=0,
+                    cap_period_days__isnull=False,
+                    cap_period_days__gte=1,
+                    currency__regex=r"^[A-Z]{3}$",
                 ),
             ),
         ]

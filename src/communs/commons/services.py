@@ -12,9 +12,9 @@ from django.db.models import Count, F
 
 from communs.accounts.models import Agent, Membership
 from communs.core import clock, eventlog
+from communs.domain import changes, money
 from communs.domain import commons as rules
 from communs.domain import contributions as contrib
-from communs.domain import money
 from communs.domain import rulebook as rulebooks
 from communs.domain.errors import Conflict, FieldErrors, Forbidden, Invalid
 from communs.domain.rulebook import Power, Rulebook
@@ -329,9 +329,11 @@ def rulebook_adopt(
 def working_group_create(
     *, actor: Agent, commons: Commons, group: Mapping[str, Any], proposal: int | None = None
 ) -> WorkingGroup:
-    """Create a working group from a checked `domain.changes` description."""
+    """Create a working group from its `domain.changes` description (checked again here, so
+    no caller can store a cap without its currency and period)."""
     if proposal is None:
         require_power(actor, commons, Power.CREATE_WORKING_GROUP, "create working groups")
+    group = changes.parse({**group, "type": Power.CREATE_WORKING_GROUP.value}).data
     slug = str(group["slug"])
     names = [str(n) for n in group.get("members") or []]
     members = {a.name: a for a in Agent.objects.filter(name__in=names, type=Agent.Type.PERSON)}

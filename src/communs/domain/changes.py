@@ -112,9 +112,14 @@ def _change_licence(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _agent(raw: Mapping[str, Any]) -> dict[str, Any]:
     errors = FieldErrors()
-    name = check_name(str(raw.get("agent") or ""), errors, field="change.agent")
+    name = check_name(_string(raw.get("agent")), errors, field="change.agent")
     errors.raise_if_any()
     return {"agent": name}
+
+
+def _string(value: object) -> str:
+    # A name or slug is text: a number or a list written in its place is not read as one.
+    return value if isinstance(value, str) else ""
 
 
 def _expense(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,19 +132,23 @@ def _expense(raw: Mapping[str, Any]) -> dict[str, Any]:
 def _approvals(raw: Mapping[str, Any]) -> dict[str, Any]:
     errors = FieldErrors()
     value = check_approvals(raw.get("approvals_required"), errors)
-    errors.raise_if_any()
+    if errors.errors:
+        raise Invalid(
+            "change.approvals_required: " + " ".join(errors.errors["approvals_required"]),
+            {"change.approvals_required": errors.errors["approvals_required"]},
+        )
     return {"approvals_required": value}
 
 
 def _create_group(raw: Mapping[str, Any]) -> dict[str, Any]:
     errors = FieldErrors()
-    slug = check_slug(str(raw.get("slug") or ""), errors, field="change.slug")
-    name = str(raw.get("name") or "").strip()
+    slug = check_slug(_string(raw.get("slug")), errors, field="change.slug")
+    name = _string(raw.get("name")).strip()
     if not name or len(name) > MAX_TITLE or has_nul(name):
         errors.add(
             "change.name", f"Give the working group a name (at most {MAX_TITLE} characters)."
         )
-    mandate = str(raw.get("mandate") or "").strip()
+    mandate = _string(raw.get("mandate")).strip()
     if not mandate:
         errors.add("change.mandate", "Say what the group is mandated to do.")
     elif len(mandate) > MAX_MANDATE or has_nul(mandate):
@@ -150,7 +159,7 @@ def _create_group(raw: Mapping[str, Any]) -> dict[str, Any]:
         errors.add("change.members", f"A list of at most {MAX_MEMBERS} user names.")
     else:
         for member in members:
-            names.append(check_name(str(member), errors, field="change.members"))
+            names.append(check_name(_string(member), errors, field="change.members"))
     data: dict[str, Any] = {
         "slug": slug,
         "name": name,
@@ -160,7 +169,11 @@ def _create_group(raw: Mapping[str, Any]) -> dict[str, Any]:
         "currency": None,
         "cap_period_days": None,
     }
-    if raw.get("spending_cap") not in (None, ""):
+    if raw.get("spending_cap") in (None, ""):
+        pass  # no cap: the group spends within what the treasury approves
+    elif raw.get("currency") in (None, ""):
+        errors.add("change.currency", "A spending cap needs its currency, such as EUR.")
+    else:
         try:
             currency = money.check_currency(raw.get("currency"), field="change.currency")
             cap = money.parse_amount(raw.get("spending_cap"), currency, field="change.spending_cap")
@@ -183,13 +196,18 @@ def _create_group(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _close_group(raw: Mapping[str, Any]) -> dict[str, Any]:
     errors = FieldErrors()
-    slug = check_slug(str(raw.get("slug") or ""), errors, field="change.slug")
+    slug = check_slug(_string(raw.get("slug")), errors, field="change.slug")
     errors.raise_if_any()
     return {"slug": slug}
 
 
 def _nested(error: Invalid, prefix: str) -> Invalid:
-    fields = {f"{prefix}.{k}" if k != prefix else k: v for k, v in error.errors.items()}
+    """The errors of a nested reader under `prefix`; an error about the whole of what was
+    read (the reader names it by its own name, such as "equation") is the prefix itself."""
+    whole = prefix.rsplit(".", 1)[-1]
+    fields = {
+        prefix if k in (prefix, whole) else f"{prefix}.{k}": v for k, v in error.errors.items()
+    }
     return Invalid(f"{prefix}: {error.detail}", fields)
 
 

@@ -141,7 +141,8 @@ def check_vote(method: Method, position: object, reason: str) -> Position:
         names = ", ".join(sorted(p.value for p in allowed))
         errors.add("position", f"Under {method.value}, vote one of: {names}.")
     elif chosen in REASONED and not reason.strip():
-        errors.add("reason", f"Say why: an {chosen.value} always carries a reason.")
+        what = "an objection" if chosen == Position.OBJECT else "a block"
+        errors.add("reason", f"Say why: {what} always carries a reason.")
     errors.raise_if_any()
     assert chosen is not None  # noqa: S101 - raise_if_any raised otherwise
     return chosen

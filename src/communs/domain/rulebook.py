@@ -9,10 +9,11 @@ changed between two versions. Shares are exact fractions, written "2/3" (a perce
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -210,28 +211,30 @@ def _share(low: Fraction, *, above: bool = False) -> Any:
     return read
 
 
+_RATIO = re.compile(r"([0-9]{1,9})/([0-9]{1,9})", re.ASCII)
+_PERCENT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,6})?", re.ASCII)
+
+
 def _fraction(raw: object) -> Fraction | None:
+    """A share written "2/3", or as a percentage: "90", "66.7", "90 %". Plain ASCII digits
+    only: Decimal would also read "1e99999999" (whose exact fraction takes minutes to build),
+    "1_0" or other scripts' digits."""
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         return None
     text = str(raw).strip().removesuffix("%").strip()
-    if len(text) > 20:
-        return None
-    try:
-        if "/" in text:
-            top, _, bottom = text.partition("/")
-            if not (top.isascii() and top.isdigit() and bottom.isascii() and bottom.isdigit()):
-                return None
-            return Fraction(int(top), int(bottom)) if int(bottom) else None
-        number = Decimal(text)
-    except (InvalidOperation, ValueError):
-        return None
-    if not number.is_finite():
-        return None
-    return Fraction(number) / 100
+    ratio = _RATIO.fullmatch(text)
+    if ratio:
+        bottom = int(ratio.group(2))
+        return Fraction(int(ratio.group(1)), bottom) if bottom else None
+    if _PERCENT.fullmatch(text):
+        return Fraction(Decimal(text)) / 100
+    return None
 
 
 def _pct(value: Fraction) -> str:
-    return f"{value * 100:.0f} %" if (value * 100).denominator == 1 else str(value)
+    # Not f"{…:.0f}": Fraction takes format specifications only from Python 3.12.
+    percent = value * 100
+    return f"{percent.numerator} %" if percent.denominator == 1 else str(value)
 
 
 def _choice(kind: type[StrEnum]) -> Any:

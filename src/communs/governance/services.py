@@ -700,7 +700,13 @@ def _candidates(
         .exclude(contributor__in=Emeritus.objects.filter(commons=commons).values("agent"))
         .values("contributor")
         .annotate(n=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
-        .filter(n__gte=rules.promotion_contributions, first__lte=earliest)
+        .filter(
+            n__gte=rules.promotion_contributions,
+            first__lte=earliest,
+            # Still active: someone gone longer than a maintainer may stay idle would be
+            # made emeritus at the next run.
+            last__gte=now - timedelta(days=rules.emeritus_after_days),
+        )
         .order_by("contributor")
     )
     found = {row["contributor"]: row for row in rows}

@@ -14,7 +14,7 @@ from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 
 from communs.accounts.models import Agent, Membership
-from communs.commons.models import Citation, Commons, Contribution, Maintainer
+from communs.commons.models import Citation, Commons, Contribution, Maintainer, WorkingGroup
 from communs.core.pagination import Page, keyset_page
 from communs.domain import equations
 from communs.domain.distribution import Scope, Tally, queries_needed, row_actions
@@ -93,6 +93,36 @@ def expense_get(pk: int) -> Expense:
         return Expense.objects.select_related("commons", "claimant").get(pk=pk)
     except (Expense.DoesNotExist, ValueError, OverflowError):
         raise NotFound(f"No expense has id {pk}.") from None
+
+
+def pending_expenses(commons: Commons) -> QuerySet[Expense]:
+    """Claims waiting for a decision, oldest first."""
+    return (
+        commons.expenses.filter(status=Expense.Status.PENDING)
+        .select_related("claimant", "working_group")
+        .order_by("pk")
+    )
+
+
+def working_groups_spent(groups: Iterable[WorkingGroup], now: datetime) -> dict[int, int]:
+    """What each capped group spent within its cap period up to `now` — the sum its spending
+    cap is checked against: expenses charged to it, approved or paid, decided since. One query
+    for all the groups; groups without a cap are left out."""
+    capped = {g.pk: g for g in groups if g.spending_cap is not None and g.cap_period_days}
+    if not capped:
+        return {}
+    longest = max(int(g.cap_period_days or 0) for g in capped.values())
+    rows = Expense.objects.filter(
+        status__in=[Expense.Status.APPROVED, Expense.Status.PAID],
+        working_group__in=list(capped),
+        decided_at__gte=now - timedelta(days=longest),
+    ).values_list("working_group_id", "amount", "decided_at")
+    spent = dict.fromkeys(capped, 0)
+    for group_id, amount, decided_at in rows:
+        since = now - timedelta(days=int(capped[group_id].cap_period_days or 0))
+        if decided_at is not None and decided_at >= since:
+            spent[group_id] += amount
+    return spent
 
 
 def expenses(commons: Commons, *, cursor: str | None = None, limit: int = 50) -> Page[Expense]:

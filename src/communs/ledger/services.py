@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -261,9 +261,7 @@ def _available(commons: Commons, currency: str, *, besides: Expense | None = Non
     return selectors.balance(commons, currency) - reserved
 
 
-def expense_approve(
-    *, actor: Agent, expense: Expense, proposal: int | None = None
-) -> Expense:
+def expense_approve(*, actor: Agent, expense: Expense, proposal: int | None = None) -> Expense:
     """A treasurer approves an expense claim, if the rulebook leaves that to them; otherwise
     it is the change of an adopted `proposal`. Never beyond what the treasury holds, nor beyond
     the spending cap of the working group it is charged to."""
@@ -313,12 +311,7 @@ def _check_cap(row: Expense) -> None:
     group = row.working_group
     if group is None or group.spending_cap is None or group.cap_period_days is None:
         return
-    since = clock.now() - timedelta(days=group.cap_period_days)
-    spent = sum(
-        group.expenses.filter(
-            status__in=[Expense.Status.APPROVED, Expense.Status.PAID], decided_at__gte=since
-        ).values_list("amount", flat=True)
-    )
+    spent = selectors.working_groups_spent([group], clock.now())[group.pk]
     if spent + row.amount > group.spending_cap:
         cap = money.display(group.spending_cap, group.currency)
         left = money.display(max(group.spending_cap - spent, 0), group.currency)

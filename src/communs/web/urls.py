@@ -1,7 +1,14 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import URLPattern, path
 
-from . import history_views, identity_views, ledger_views, licence_views, views
+from . import (
+    governance_views,
+    history_views,
+    identity_views,
+    ledger_views,
+    licence_views,
+    views,
+)
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -79,5 +86,51 @@ urlpatterns: list[URLPattern] = [
         "agents/<str:name>/evidence/verify/",
         licence_views.evidence_verify,
         name="evidence_verify",
+    ),
+    # peer governance
+    path("commons/<str:slug>/rulebook/", governance_views.rulebook, name="rulebook"),
+    path(
+        "commons/<str:slug>/maintainers/return/",
+        governance_views.maintainer_return,
+        name="maintainer_return",
+    ),
+    path("commons/<str:slug>/proposals/", governance_views.proposals, name="proposals"),
+    path("commons/<str:slug>/proposals/new/", governance_views.proposal_new, name="proposal_new"),
+    path(
+        "commons/<str:slug>/working-groups/",
+        governance_views.working_groups,
+        name="working_groups",
+    ),
+    path(
+        "commons/<str:slug>/discussion/",
+        governance_views.commons_discussion,
+        name="commons_discussion",
+    ),
+    path(
+        "contributions/<int:pk>/discussion/",
+        governance_views.contribution_discussion,
+        name="contribution_discussion",
+    ),
+    path("proposals/<int:pk>/", governance_views.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/vote/", governance_views.proposal_vote, name="proposal_vote"),
+    path(
+        "proposals/<int:pk>/withdraw-objection/",
+        governance_views.objection_withdraw,
+        name="objection_withdraw",
+    ),
+    path("proposals/<int:pk>/amend/", governance_views.proposal_amend, name="proposal_amend"),
+    path(
+        "proposals/<int:pk>/second-round/",
+        governance_views.proposal_second_round,
+        name="proposal_second_round",
+    ),
+    path(
+        "proposals/<int:pk>/withdraw/", governance_views.proposal_withdraw, name="proposal_withdraw"
+    ),
+    path("proposals/<int:pk>/close/", governance_views.proposal_close, name="proposal_close"),
+    path(
+        "proposals/<int:pk>/discussion/",
+        governance_views.proposal_comment,
+        name="proposal_comment",
     ),
 ]

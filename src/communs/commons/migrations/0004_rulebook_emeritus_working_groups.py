@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='workinggroup',
-            constraint=models.CheckConstraint(condition=models.Q(('spending_cap__isnull', True), models.Q(('cap_period_days__gte', 1), ('currency__regex', '^[A-Z]{3}$'), ('spending_cap__gt', 0)), _connector='OR'), name='working_group_cap_complete'),
+            constraint=models.CheckConstraint(condition=models.Q(('spending_cap__isnull', True), models.Q(('cap_period_days__gte', 1), ('cap_period_days__isnull', False), ('currency__regex', '^[A-Z]{3}$'), ('spending_cap__gt', 0)), _connector='OR'), name='working_group_cap_complete'),
         ),
         migrations.AddConstraint(
             model_name='workinggroupmember',
