@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from communs.accounts.models import Agent
+from communs.commons import services as commons_services
 from communs.commons.models import Commons
 from communs.core import clock
 from communs.domain.equations import DEFAULT_DEFINITION
@@ -198,5 +199,17 @@ def load(agents: dict[str, Agent], courier: Commons, now: datetime) -> None:
         text="Welcome to the courier platform's discussion: questions, ideas and objections "
         "belong here, in the open.",
     )
-    # 5. The merit job: Bruno's claimed commits meet the promotion criteria.
+    # 5. The merit job: Bruno's claimed commits, and his recent work, meet the promotion
+    # criteria (enough accepted contributions over enough time, and still active).
+    with at(ago(3)):
+        work = commons_services.contribution_submit(
+            actor=a["bruno"],
+            commons=courier,
+            action="work",
+            quantity="6",
+            description="Ported the rider app's offline queue to the new dispatch API",
+            occurred_at=ago(4),
+        )
+        for name in ("chen", "dara"):
+            commons_services.contribution_accept(actor=a[name], contribution=work)
     governance.merit_run(commons=courier)
