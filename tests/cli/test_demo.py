@@ -324,8 +324,10 @@ def test_the_courier_community_governs_itself() -> None:
     assert (group.spending_cap, group.currency, group.cap_period_days) == (10_000, "EUR", 30)
     assert group.expenses.get().status == Expense.Status.APPROVED
 
-    # The rulebook's history: founding, a direct change, and the adopted amendment.
+    # The rulebook's history: founding, a direct change, the adopted amendment, and the
+    # equation the consent proposal adopted, recorded as in force.
     versions = list(selectors.rulebook_versions(courier).values_list("version", "proposal"))
     rules_proposal = proposals["Value equations and licences change by proposal only"]
-    assert versions == [(3, rules_proposal.pk), (2, None), (1, None)]
+    assert versions == [(4, pay.pk), (3, rules_proposal.pk), (2, None), (1, None)]
+    assert selectors.rulebook_current(courier).rules.equation_version == 1
     assert "adopt_equation" not in selectors.rulebook_current(courier).rules.maintainers_may

@@ -63,6 +63,8 @@ def rulebooks(draw: st.DrawFn) -> Rulebook:
         promotion_days=draw(st.integers(0, rb.MAX_DAYS)),
         emeritus_after_days=draw(st.integers(1, rb.MAX_DAYS)),
         maintainers_may=frozenset(draw(st.sets(st.sampled_from(sorted(DELEGABLE))))),
+        equation_version=draw(st.integers(0, 50)),
+        licence_version=draw(st.integers(0, 50)),
     )
 
 
@@ -79,7 +81,10 @@ def test_what_is_stored_is_read_back_the_same(book: Rulebook) -> None:
     assert rb.parse(stored).to_data() == stored
 
 
-@given(rulebooks(), rulebooks(), st.sets(st.sampled_from(NAMES), min_size=1))
+AMENDABLE = sorted(set(NAMES) - rb.RECORDED)
+
+
+@given(rulebooks(), rulebooks(), st.sets(st.sampled_from(AMENDABLE), min_size=1))
 def test_an_amendment_changes_exactly_the_rules_it_names(
     current: Rulebook, other: Rulebook, names: set[str]
 ) -> None:
@@ -140,19 +145,25 @@ def test_an_amendment_that_changes_nothing_is_refused(idle: dict[str, Any]) -> N
     assert errors == {"set": ["These values are the rules already in force."]}
 
 
-def test_parse_needs_every_rule_and_an_object() -> None:
+def test_parse_needs_an_object_and_gives_missing_rules_their_default() -> None:
     assert errors_of(rb.parse, ["quorum"]) == {
         "rulebook": ["A rulebook is an object of named rules."]
     }
-    assert set(errors_of(rb.parse, {})) == set(NAMES)
+    # A version stored before a rule existed still reads, with that rule's default.
+    assert rb.parse({}) == DEFAULTS
     partial = DEFAULTS.to_data()
-    del partial["quorum"], partial["methods"]
+    del partial["quorum"]
+    partial["duration_hours"] = 48
+    assert rb.parse(partial) == rb.Rulebook(duration_hours=48)
     partial["veto"] = True
-    assert errors_of(rb.parse, partial) == {
-        "veto": ["No such rule."],
-        "methods": ["Missing."],
-        "quorum": ["Missing."],
-    }
+    assert errors_of(rb.parse, partial) == {"veto": ["No such rule."]}
+
+
+def test_what_is_in_force_is_recorded_not_amended() -> None:
+    for rule in ("equation_version", "licence_version"):
+        errors = errors_of(rb.amend, DEFAULTS, {rule: 3, "quorum": "1/2"})
+        assert list(errors) == [rule]
+        assert "propose that change instead" in errors[rule][0]
 
 
 # Every rule with values it refuses; each is refused on that rule's own name.
@@ -183,6 +194,8 @@ BAD_VALUES: dict[str, list[object]] = {
         None,
         ["add_maintainer", "amend_rulebook"],
     ],
+    "equation_version": [-1, "1", None, 10**9 + 1],
+    "licence_version": [-1, True, 1.5],
 }
 
 

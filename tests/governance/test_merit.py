@@ -148,8 +148,8 @@ def test_a_nomination_that_passes_makes_them_a_maintainer(
     assert commons_selectors.is_maintainer(bob, commons)
     assert (nomination.status, nomination.applied) == ("passed", {"maintainer_added": "bob"})
     added = commons_events(commons, "maintainer.added")[-1]
-    # The community adopted the nomination; the log names the nominee and the decision.
-    assert (added["actor"], added["data"]["proposal"]) == ("bob", nomination.pk)
+    # The community adopted the nomination: the log names the decision, not a person.
+    assert (added["actor"], added["data"]["proposal"]) == ("governance", nomination.pk)
     assert services.merit_run(commons=commons).nominations == []  # a maintainer now
 
 

@@ -722,7 +722,7 @@ def test_every_ledger_change_appends_one_event_to_the_commons_stream(
         lambda: services.treasurer_add(actor=bob, commons=fork, agent=dave),
     )
     logs(
-        {"seed-fork": ["value_equation.adopted"]},
+        {"seed-fork": ["rulebook.amended", "value_equation.adopted"]},
         lambda: services.equation_adopt(
             actor=bob, commons=fork, definition=three_bucket_equation()
         ),

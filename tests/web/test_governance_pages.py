@@ -422,8 +422,8 @@ def test_a_proposal_without_a_change_opens(town, login_as):
             None,  # the last maintainer: refused, see below
         ),
         (
-            {"change_type": "set_approvals", "approvals_required": "1"},
-            {"type": "set_approvals", "approvals_required": 1},
+            {"change_type": "set_approvals", "approvals_required": "2"},
+            {"type": "set_approvals", "approvals_required": 2},
         ),
         (
             {
@@ -486,8 +486,10 @@ def test_each_kind_of_change_is_built_from_its_fields(town, fields, change, logi
         with unchanged():
             response = post_proposal(client, **fields)
         assert response.status_code == 422
-        assert "alice is the last maintainer." in text(response)
+        assert "alice is the last maintainer of seed-library." in text(response)
         return
+    if fields.get("change_type") == "set_approvals":  # two approvals need two maintainers
+        commons_services.maintainer_add(actor=town.alice, commons=town.seeds, agent=town.dave)
     response = post_proposal(client, **fields)
     assert response.status_code == 302, text(response)
     assert Proposal.objects.get().change == change

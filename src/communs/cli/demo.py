@@ -20,7 +20,7 @@ the logins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -218,6 +218,22 @@ class _Loader:
 
     # --- contributions ------------------------------------------------------------------------
 
+    def _submit(
+        self, spec: _Contribution, commons: Commons, actor: Agent, occurred_at: datetime
+    ) -> Contribution:
+        return commons_services.contribution_submit(
+            actor=actor,
+            commons=commons,
+            action=spec.action,
+            quantity=spec.quantity,
+            unit=spec.unit,
+            description=spec.description,
+            evidence_url=spec.evidence_url or None,
+            occurred_at=occurred_at,
+            stream=spec.stream,
+            organisation=self.agents[spec.organisation] if spec.organisation else None,
+        )
+
     def contribute(self, spec: _Contribution) -> None:
         commons = self.commons[spec.commons]
         actor = self.agents[spec.contributor]
@@ -225,21 +241,12 @@ class _Loader:
         row = Contribution.objects.filter(
             commons=commons, contributor=actor, description=spec.description
         ).first()
+        occurred_at = self.now - timedelta(days=spec.days_ago, hours=spec.days_ago % 7)
         if row is None:
-            row = commons_services.contribution_submit(
-                actor=actor,
-                commons=commons,
-                action=spec.action,
-                quantity=spec.quantity,
-                unit=spec.unit,
-                description=spec.description,
-                evidence_url=spec.evidence_url or None,
-                occurred_at=self.now - timedelta(days=spec.days_ago, hours=spec.days_ago % 7),
-                stream=spec.stream,
-                organisation=self.agents[spec.organisation] if spec.organisation else None,
-            )
-        # Reviewed the day after the work (so the people who did it could already take part
-        # in the decisions cli/demo_governance.py dates in the past weeks).
+            with demo_governance.at(occurred_at):  # recorded when it was done
+                row = self._submit(spec, commons, actor, occurred_at)
+        # Reviewed the day after the work, so the log reads in order and the people who did it
+        # could already take part in the decisions of the past weeks (cli/demo_governance.py).
         reviewed = min(row.occurred_at + timedelta(days=1), self.now)
         for approver in spec.approvers:
             reviewer = self.agents[approver]
@@ -251,12 +258,13 @@ class _Loader:
                     row = commons_services.contribution_accept(
                         actor=reviewer, contribution=row, note="Thanks, reviewed."
                     )
-        if spec.rejected_by and row.status == Status.SUBMITTED:
-            row = commons_services.contribution_reject(
-                actor=self.agents[spec.rejected_by], contribution=row, reason=spec.reason
-            )
-        if spec.withdrawn and row.status == Status.SUBMITTED:
-            commons_services.contribution_withdraw(actor=actor, contribution=row)
+        with demo_governance.at(reviewed):
+            if spec.rejected_by and row.status == Status.SUBMITTED:
+                row = commons_services.contribution_reject(
+                    actor=self.agents[spec.rejected_by], contribution=row, reason=spec.reason
+                )
+            if spec.withdrawn and row.status == Status.SUBMITTED:
+                commons_services.contribution_withdraw(actor=actor, contribution=row)
 
     # --- money ------------------------------------------------------------------------------
 
@@ -780,66 +788,71 @@ def load_demo() -> list[DemoLogin]:
 
 def _load() -> None:
     d = _Loader()
-    for person in PEOPLE:
-        d.person(person)
+    # The community's beginnings: its people, organisations and commons, months ago.
+    with demo_governance.at(d.now - timedelta(days=200)):
+        for person in PEOPLE:
+            d.person(person)
 
-    d.organisation(
-        "farmtools-coop",
-        "Farm Tools Workers' Cooperative",
-        "worker_coop",
-        admin="ada",
-        members=("bruno",),
-    )
-    d.organisation("agrimach", "AgriMach Ltd", "for_profit", admin="emil")
-    d.organisation(
-        "open-commons-foundation",
-        "Open Commons Foundation",
-        "nonprofit",
-        admin="chen",
-        members=("dara",),
-    )
-    d.organisation("city-of-riverside", "City of Riverside", "public_body", admin="fatou")
+        d.organisation(
+            "farmtools-coop",
+            "Farm Tools Workers' Cooperative",
+            "worker_coop",
+            admin="ada",
+            members=("bruno",),
+        )
+        d.organisation("agrimach", "AgriMach Ltd", "for_profit", admin="emil")
+        d.organisation(
+            "open-commons-foundation",
+            "Open Commons Foundation",
+            "nonprofit",
+            admin="chen",
+            members=("dara",),
+        )
+        d.organisation("city-of-riverside", "City of Riverside", "public_body", admin="fatou")
 
-    d.create_commons(
-        creator="ines",
-        slug=SOIL,
-        title="Soil Care Handbook",
-        summary="What farmers have learnt about keeping soil alive, written together.",
-        description="A living handbook on soil structure, compaction, cover crops and compost. "
-        "Every chapter is reviewed by a farmer and an agronomist.",
-        kind="knowledge",
-        licence="CC-BY-SA-4.0",
-    )
-    d.create_commons(
-        creator="ada",
-        slug=TRACTOR,
-        title="Open Tractor",
-        summary="A modular, repairable farm tractor that any local workshop can build.",
-        description="Design global, manufacture local: frames, hitch, hydraulics and assembly "
-        "guides for a 30 hp tractor built from standard steel sections and off-the-shelf "
-        "parts. Licensed so that every improvement comes back to the commons.",
-        kind="design",
-        licence="CERN-OHL-S-2.0",
-    )
-    d.maintainers(TRACTOR, by="ada", names=("bruno",))
-    d.create_commons(
-        creator="chen",
-        slug=COURIER,
-        title="Courier Platform",
-        summary="Delivery platform for bike-courier cooperatives.",
-        description="Dispatch, routing and rider scheduling for cooperatives of couriers. "
-        "Under the Peer Production License: free for cooperatives and the commons, "
-        "by agreement for firms that employ wage labour.",
-        kind="software",
-        licence="PPL-1.0",
-    )
-    d.maintainers(COURIER, by="chen", names=("dara", "gus"))
+        d.create_commons(
+            creator="ines",
+            slug=SOIL,
+            title="Soil Care Handbook",
+            summary="What farmers have learnt about keeping soil alive, written together.",
+            description="A living handbook on soil structure, compaction, cover crops and compost. "
+            "Every chapter is reviewed by a farmer and an agronomist.",
+            kind="knowledge",
+            licence="CC-BY-SA-4.0",
+        )
+        d.create_commons(
+            creator="ada",
+            slug=TRACTOR,
+            title="Open Tractor",
+            summary="A modular, repairable farm tractor that any local workshop can build.",
+            description="Design global, manufacture local: frames, hitch, hydraulics and assembly "
+            "guides for a 30 hp tractor built from standard steel sections and off-the-shelf "
+            "parts. Licensed so that every improvement comes back to the commons.",
+            kind="design",
+            licence="CERN-OHL-S-2.0",
+        )
+        d.maintainers(TRACTOR, by="ada", names=("bruno",))
+        d.create_commons(
+            creator="chen",
+            slug=COURIER,
+            title="Courier Platform",
+            summary="Delivery platform for bike-courier cooperatives.",
+            description="Dispatch, routing and rider scheduling for cooperatives of couriers. "
+            "Under the Peer Production License: free for cooperatives and the commons, "
+            "by agreement for firms that employ wage labour.",
+            kind="software",
+            licence="PPL-1.0",
+        )
+        d.maintainers(COURIER, by="chen", names=("dara", "gus"))
 
     for item in TRACTOR_CONTRIBUTIONS:
         d.contribute(item)
 
-    d.fork(actor="ines", parent=TRACTOR, slug=HILLS, title="Open Tractor — hill-farm adaptation")
-    d.maintainers(HILLS, by="ines", names=("bruno",))
+    with demo_governance.at(d.now - timedelta(days=45)):
+        d.fork(
+            actor="ines", parent=TRACTOR, slug=HILLS, title="Open Tractor — hill-farm adaptation"
+        )
+        d.maintainers(HILLS, by="ines", names=("bruno",))
     for item in HILLS_CONTRIBUTIONS:
         d.contribute(item)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from typing import Any
 
@@ -173,6 +174,9 @@ def cmd_tick(args: argparse.Namespace) -> int:
     print(f"Proposals decided: {', '.join(f'#{n}' for n in report.closed) or 'none'}.")
     print(f"Reviews opened: {', '.join(f'#{n}' for n in report.reviews_opened) or 'none'}.")
     _print_merit(report.nominations, report.emeriti)
+    if report.failures:
+        print(f"communs: failed (see the log): {', '.join(report.failures)}", file=sys.stderr)
+        return 1
     return 0
 
 

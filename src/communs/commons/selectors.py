@@ -75,6 +75,26 @@ def is_maintainer(agent: Agent | None, commons: Commons) -> bool:
     return agent is not None and Maintainer.objects.filter(commons=commons, agent=agent).exists()
 
 
+def why_not_leave(commons: Commons, agent: Agent) -> str | None:
+    """Why `agent` cannot stop maintaining `commons` now (None: they can). A commons keeps at
+    least one maintainer, and as many as the approvals it requires."""
+    if not is_maintainer(agent, commons):
+        return f"{agent.name} does not maintain {commons.slug}."
+    remaining = commons.maintainers.count() - 1
+    if remaining == 0:
+        return f"{agent.name} is the last maintainer of {commons.slug}."
+    if remaining < commons.approvals_required:
+        return (
+            f"{commons.slug} requires {commons.approvals_required} approvals; with {remaining} "
+            "maintainer(s) left none could be given. Lower it first."
+        )
+    return None
+
+
+def is_emeritus(agent: Agent, commons: Commons) -> bool:
+    return Emeritus.objects.filter(commons=commons, agent=agent).exists()
+
+
 def totals(commons: Commons, *, limit: int = 50) -> list[ContributorTotal]:
     """Credited contributors of a commons, most contributions first."""
     return list(

@@ -33,6 +33,8 @@ from .models import (
     WorkingGroupMember,
 )
 
+JOB = "governance"  # the log's actor for what the governance job does on its own
+
 
 def _slug_free(slug: str) -> None:
     if Commons.objects.filter(slug=slug).exists():
@@ -155,7 +157,10 @@ def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None 
                 actor,
                 data,
                 forked_from=parent,
-                rulebook=dataclasses.replace(inherited, approvals_required=1),
+                # Its own equation and licence versions start again from the built-in ones.
+                rulebook=dataclasses.replace(
+                    inherited, approvals_required=1, equation_version=0, licence_version=0
+                ),
             )
             Citation.objects.create(commons=fork, upstream=parent, created_at=clock.now())
             eventlog.append(
@@ -177,13 +182,19 @@ def commons_fork(*, actor: Agent, parent: Commons, slug: str, title: str | None 
     return fork
 
 
+def _by(actor: Agent | None) -> str:
+    """The log's actor: a person, or the governance job applying a decision on its own."""
+    return actor.name if actor else JOB
+
+
 def maintainer_add(
-    *, actor: Agent, commons: Commons, agent: Agent, proposal: int | None = None
+    *, actor: Agent | None, commons: Commons, agent: Agent, proposal: int | None = None
 ) -> Maintainer:
     """Add a maintainer: directly if the rulebook leaves it to maintainers, or as the change of
-    an adopted `proposal`. An emeritus maintainer added again comes back."""
+    an adopted `proposal` (`actor`: its proposer; None when the merit job opened it). An
+    emeritus maintainer added again comes back."""
     if proposal is None:
-        require_power(actor, commons, Power.ADD_MAINTAINER, "add maintainers")
+        require_power(_acting(actor), commons, Power.ADD_MAINTAINER, "add maintainers")
     if agent.is_organisation:
         raise Invalid.field("username", "Maintainers are persons.")
     with transaction.atomic():
@@ -196,7 +207,7 @@ def maintainer_add(
         eventlog.append(
             eventlog.commons_stream(commons.slug),
             "maintainer.added",
-            actor.name,
+            _by(actor),
             {
                 "maintainer": agent.name,
                 **({"proposal": proposal} if proposal else {}),
@@ -206,37 +217,42 @@ def maintainer_add(
     return maintainer
 
 
+def _acting(actor: Agent | None) -> Agent:
+    if actor is None:
+        raise Forbidden("Only a person, or an adopted proposal, makes this change.")
+    return actor
+
+
 def maintainer_remove(
-    *, actor: Agent, commons: Commons, agent: Agent, proposal: int | None = None
+    *, actor: Agent | None, commons: Commons, agent: Agent, proposal: int | None = None
 ) -> None:
     """Remove a maintainer (by proposal, unless the rulebook leaves it to maintainers). A
-    commons always keeps one, and as many as the approvals it requires."""
+    commons always keeps one, and as many as the approvals it requires. Removing an emeritus
+    maintainer takes away their right to come back."""
     if proposal is None:
-        require_power(actor, commons, Power.REMOVE_MAINTAINER, "remove maintainers")
+        require_power(_acting(actor), commons, Power.REMOVE_MAINTAINER, "remove maintainers")
     with transaction.atomic():
         locked = _lock_commons(commons.pk)
-        _leave(locked, agent)
+        emeritus = Emeritus.objects.filter(commons=locked, agent=agent).delete()[0] > 0
+        if not emeritus:
+            _leave(locked, agent)
         eventlog.append(
             eventlog.commons_stream(commons.slug),
             "maintainer.removed",
-            actor.name,
-            {"maintainer": agent.name, "proposal": proposal},
+            _by(actor),
+            {
+                "maintainer": agent.name,
+                **({"proposal": proposal} if proposal else {}),
+                **({"emeritus": True} if emeritus else {}),
+            },
         )
 
 
 def _leave(locked: Commons, agent: Agent) -> Maintainer:
-    row = Maintainer.objects.filter(commons=locked, agent=agent).first()
-    if row is None:
-        raise Invalid.field("agent", f"{agent.name} does not maintain {locked.slug}.")
-    remaining = Maintainer.objects.filter(commons=locked).count() - 1
-    if remaining == 0:
-        raise Invalid.field("agent", f"{agent.name} is the last maintainer of {locked.slug}.")
-    if remaining < locked.approvals_required:
-        raise Invalid.field(
-            "agent",
-            f"{locked.slug} requires {locked.approvals_required} approvals; with "
-            f"{remaining} maintainers left none could be given. Lower it first.",
-        )
+    problem = selectors.why_not_leave(locked, agent)
+    if problem is not None:
+        raise Invalid.field("agent", problem)
+    row = Maintainer.objects.get(commons=locked, agent=agent)
     row.delete()
     return row
 
@@ -253,7 +269,7 @@ def maintainer_retire(*, commons: Commons, agent: Agent, inactive_days: int) -> 
         eventlog.append(
             eventlog.commons_stream(commons.slug),
             "maintainer.emeritus",
-            "merit",
+            JOB,
             {"maintainer": agent.name, "inactive_days": inactive_days},
         )
     return emeritus
@@ -295,6 +311,8 @@ def rulebook_adopt(
         )
         errors.raise_if_any()
         current = selectors.rulebook_current(locked)
+        if rulebook == current.rules:
+            raise Invalid.field("rulebook", "These are the rules already in force.")
         row = RulebookVersion.objects.create(
             commons=locked,
             version=current.version + 1,
@@ -307,7 +325,7 @@ def rulebook_adopt(
         eventlog.append(
             eventlog.commons_stream(commons.slug),
             "rulebook.amended",
-            actor.name if actor else "governance",
+            _by(actor),
             {
                 "version": row.version,
                 "proposal": proposal,
@@ -322,8 +340,35 @@ def rulebook_adopt(
             commons.approvals_required = locked.approvals_required = rulebook.approvals_required
             now = clock.now()
             for contribution in _approved_enough(locked, rulebook.approvals_required):
-                _accept(actor.name if actor else "governance", contribution, now)
+                _accept(_by(actor), contribution, now)
     return row
+
+
+def rulebook_record(
+    *,
+    actor: Agent,
+    commons: Commons,
+    proposal: int | None,
+    note: str,
+    equation_version: int | None = None,
+    licence_version: int | None = None,
+) -> RulebookVersion:
+    """Record in the rulebook the equation or licence version now in force: adopting one is a
+    change of the commons' rules like any other."""
+    current = selectors.rulebook_current(commons).rules
+    return rulebook_adopt(
+        actor=actor,
+        commons=commons,
+        rulebook=dataclasses.replace(
+            current,
+            equation_version=current.equation_version
+            if equation_version is None
+            else equation_version,
+            licence_version=current.licence_version if licence_version is None else licence_version,
+        ),
+        note=note,
+        proposal=proposal,
+    )
 
 
 def working_group_create(

@@ -83,6 +83,10 @@ class Rulebook:
     promotion_days: int = 90
     emeritus_after_days: int = 180
     maintainers_may: frozenset[Power] = FOUNDING_POWERS
+    # What is in force, recorded as each is adopted (version 0: the built-in equation; the
+    # profile the commons' licence names). Changed by adopt_equation and change_licence only.
+    equation_version: int = 0
+    licence_version: int = 0
 
     def decision_rules(self) -> Rules:
         return Rules(
@@ -121,7 +125,11 @@ DESCRIPTIONS: dict[str, str] = {
     "promotion_days": "Over at least this many days",
     "emeritus_after_days": "A maintainer inactive this many days becomes emeritus",
     "maintainers_may": "Changes maintainers may make without a proposal",
+    "equation_version": "Value equation version in force",
+    "licence_version": "Licence profile version in force",
 }
+# Rules an amendment cannot name: they follow what adopt_equation and change_licence do.
+RECORDED = frozenset({"equation_version", "licence_version"})
 
 
 def _dump(value: object) -> object:
@@ -137,17 +145,23 @@ def _dump(value: object) -> object:
 
 
 def parse(data: object) -> Rulebook:
-    """A complete rulebook from its stored or submitted form; Invalid names every bad rule."""
+    """A rulebook from its stored form; Invalid names every bad rule. A rule it does not name
+    has its default, so versions stored before a rule existed still read."""
     if not isinstance(data, Mapping):
         raise Invalid.field("rulebook", "A rulebook is an object of named rules.")
-    return _build(Rulebook(), data, complete=True)
+    return _build(Rulebook(), data)
 
 
 def amend(current: Rulebook, changes: object) -> Rulebook:
     """The rules in force with some of them changed; an empty or idle change is refused."""
     if not isinstance(changes, Mapping) or not changes:
         raise Invalid.field("set", "Name at least one rule to change, with its new value.")
-    amended = _build(current, changes, complete=False)
+    errors = FieldErrors()
+    for name in sorted(RECORDED & {str(k) for k in changes}):
+        what = "a value equation" if name == "equation_version" else "a licence profile"
+        errors.add(name, f"Recorded when {what} is adopted; propose that change instead.")
+    errors.raise_if_any()
+    amended = _build(current, changes)
     if amended == current:
         raise Invalid.field("set", "These values are the rules already in force.")
     return amended
@@ -159,15 +173,11 @@ def diff(old: Rulebook, new: Rulebook) -> list[tuple[str, object, object]]:
     return [(name, before[name], after[name]) for name in NAMES if before[name] != after[name]]
 
 
-def _build(base: Rulebook, data: Mapping[Any, Any], *, complete: bool) -> Rulebook:
+def _build(base: Rulebook, data: Mapping[Any, Any]) -> Rulebook:
     errors = FieldErrors()
     unknown = sorted(str(k) for k in data if k not in NAMES)
     for name in unknown:
         errors.add(name, "No such rule.")
-    if complete:
-        for name in NAMES:
-            if name not in data:
-                errors.add(name, "Missing.")
     values: dict[str, Any] = {}
     for name in NAMES:
         if name in data:
@@ -300,5 +310,7 @@ _READERS: dict[str, Any] = {
     "promotion_days": _whole(0, MAX_DAYS),
     "emeritus_after_days": _whole(1, MAX_DAYS),
     "maintainers_may": _powers,
+    "equation_version": _whole(0, 10**9),
+    "licence_version": _whole(0, 10**9),
 }
 assert set(_READERS) == set(NAMES)  # noqa: S101 - every rule has a reader

@@ -11,6 +11,7 @@ one, the expense was paid meanwhile), the proposal fails with that reason and no
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -41,6 +42,8 @@ MAX_TITLE = 200
 MAX_TEXT = 20_000
 MAX_COMMENT = 10_000
 MAX_REASON = MAX_DESCRIPTION  # as a contribution's rejection
+logger = logging.getLogger(__name__)
+RENOMINATION_DAYS = 30
 JOB = "governance"  # the log's actor for what the governance job does on its own
 
 
@@ -339,9 +342,13 @@ def proposal_second_round(*, actor: Agent, proposal: Proposal) -> Proposal:
         if not row.second_round_possible:
             raise Conflict("Only a consensus proposal whose first round failed goes on.")
         now = clock.now()
-        following = methods.second_round(
-            selectors.current_round(row), now=now, rules=selectors.rules_of(row)
-        )
+        rules = selectors.rules_of(row)
+        # Soon after the first round, while its electorate and rules still speak for today.
+        if row.decided_at is not None and now > row.decided_at + rules.duration:
+            raise Conflict(
+                "The first round ended more than a voting period ago; open a new proposal."
+            )
+        following = methods.second_round(selectors.current_round(row), now=now, rules=rules)
         row.status, row.round, row.closes_at = Proposal.Status.OPEN, 2, following.closes_at
         row.second_round_possible, row.outcome, row.decided_at = False, "", None
         row.save(
@@ -451,22 +458,20 @@ def _check_applicable(commons: Commons, change: changes.Change, rules: rulebooks
                     amended.approvals_required, errors, maintainers=commons.maintainers.count()
                 )
                 errors.raise_if_any()
-        case Power.ADD_MAINTAINER | Power.REMOVE_MAINTAINER:
+        case Power.ADD_MAINTAINER:
             agent = _person(data["agent"])
-            maintains = commons_selectors.is_maintainer(agent, commons)
-            if change.type == Power.ADD_MAINTAINER and maintains:
+            if commons_selectors.is_maintainer(agent, commons):
                 raise Conflict(f"{agent.name} already maintains {commons.slug}.")
-            if change.type == Power.REMOVE_MAINTAINER and not maintains:
-                raise Invalid.field("change.agent", f"{agent.name} does not maintain it.")
-            remaining = commons.maintainers.count() - 1
-            if change.type == Power.REMOVE_MAINTAINER and remaining == 0:
-                raise Invalid.field("change.agent", f"{agent.name} is the last maintainer.")
-            if change.type == Power.REMOVE_MAINTAINER and remaining < commons.approvals_required:
-                raise Invalid.field(
-                    "change.agent",
-                    f"{commons.slug} requires {commons.approvals_required} approvals; with "
-                    f"{remaining} maintainer(s) left none could be given. Lower it first.",
-                )
+        case Power.REMOVE_MAINTAINER:
+            agent = _person(data["agent"])
+            # An emeritus is removed too: they lose the right to come back.
+            problem = (
+                None
+                if commons_selectors.is_emeritus(agent, commons)
+                else commons_selectors.why_not_leave(commons, agent)
+            )
+            if problem is not None:
+                raise Invalid.field("change.agent", problem)
         case Power.APPROVE_EXPENSE:
             if not Expense.objects.filter(
                 pk=data["expense"], commons=commons, status=Expense.Status.PENDING
@@ -487,6 +492,8 @@ def _check_applicable(commons: Commons, change: changes.Change, rules: rulebooks
             check_approvals(
                 data["approvals_required"], errors, maintainers=commons.maintainers.count()
             )
+            if data["approvals_required"] == rules.approvals_required:
+                errors.add("approvals_required", "This is the number already required.")
             if errors.errors:  # named like the change's other fields
                 found = errors.errors["approvals_required"]
                 raise Invalid(
@@ -553,21 +560,20 @@ def _apply(row: Proposal, change: changes.Change) -> dict[str, Any]:
             return {"licence_version": profile.version}
         case Power.ADD_MAINTAINER:
             agent = _person(data["agent"])
-            commons_services.maintainer_add(
-                actor=_acting(row), commons=commons, agent=agent, proposal=pk
-            )
+            commons_services.maintainer_add(actor=actor, commons=commons, agent=agent, proposal=pk)
             return {"maintainer_added": agent.name}
         case Power.REMOVE_MAINTAINER:
             agent = _person(data["agent"])
             commons_services.maintainer_remove(
-                actor=_acting(row), commons=commons, agent=agent, proposal=pk
+                actor=actor, commons=commons, agent=agent, proposal=pk
             )
             return {"maintainer_removed": agent.name}
         case Power.APPROVE_EXPENSE:
             expense = Expense.objects.filter(pk=data["expense"], commons=commons).first()
             if expense is None:
                 raise Invalid.field("change.expense", f"No expense #{data['expense']}.")
-            ledger_services.expense_approve(actor=_acting(row), expense=expense, proposal=pk)
+            # Decided by the community, not by its proposer (who may be the claimant).
+            ledger_services.expense_approve(actor=None, expense=expense, proposal=pk)
             return {"expense_approved": expense.pk}
         case Power.CREATE_WORKING_GROUP:
             group = commons_services.working_group_create(
@@ -582,11 +588,11 @@ def _apply(row: Proposal, change: changes.Change) -> dict[str, Any]:
 
 
 def _acting(row: Proposal) -> Agent:
-    """Who a passed change is recorded as made by: its proposer; for a proposal the merit job
-    opened, the person it nominated (the community adopted their nomination)."""
-    if row.proposer is not None:
-        return row.proposer
-    return _person(str((row.change or {}).get("agent", "")))
+    """Who a passed change is recorded as made by: its proposer. (The jobs open only
+    nominations and reviews, which need no author.)"""
+    if row.proposer is None:
+        raise Invalid.field("change", "Only a person's proposal carries this change.")
+    return row.proposer
 
 
 # -- merit, emeritus and review dates: the governance job ------------------------------------
@@ -598,6 +604,7 @@ class TickReport:
     reviews_opened: list[int]
     nominations: list[int]
     emeriti: list[str]
+    failures: list[str] = dataclasses.field(default_factory=list)
 
 
 def governance_tick(*, commons: Commons | None = None) -> TickReport:
@@ -607,15 +614,34 @@ def governance_tick(*, commons: Commons | None = None) -> TickReport:
     due = selectors.due(now)
     if commons is not None:
         due = due.filter(commons=commons)
-    closed = [proposal_close(proposal=p).pk for p in due]
+    closed, failures = [], []
+    # One item's failure (a bug, a damaged row) must not stop the job for every commons: each
+    # is its own transaction, logged and reported, and the job goes on.
+    for proposal in due:
+        try:
+            closed.append(proposal_close(proposal=proposal).pk)
+        except Exception:
+            logger.exception("closing proposal #%s failed", proposal.pk)
+            failures.append(f"proposal #{proposal.pk}")
     reviews = _open_reviews(now, commons)
     nominations: list[int] = []
     emeriti: list[str] = []
     for each in [commons] if commons else Commons.objects.order_by("pk"):
-        result = merit_run(commons=each)
+        try:
+            result = merit_run(commons=each)
+        except Exception:
+            logger.exception("the merit job failed for %s", each.slug)
+            failures.append(f"merit job of {each.slug}")
+            continue
         nominations += result.nominations
         emeriti += result.emeriti
-    return TickReport(closed, reviews, nominations, emeriti)
+    return TickReport(closed, reviews, nominations, emeriti, failures)
+
+
+def _job_method(rules: rulebooks.Rulebook) -> Method:
+    """Nominations and reviews go by consent (the essay's "good enough for now, safe enough to
+    try"), unless the rulebook does not allow it: then by its default method."""
+    return Method.CONSENT if Method.CONSENT in rules.methods else rules.default_method
 
 
 def _open_reviews(now: datetime, commons: Commons | None) -> list[int]:
@@ -627,7 +653,7 @@ def _open_reviews(now: datetime, commons: Commons | None) -> list[int]:
     opened = []
     for decided in due.order_by("pk"):
         book = commons_selectors.rulebook_current(decided.commons)
-        first = methods.opening(Method.CONSENT, now=now, rules=_rules(book))
+        first = methods.opening(_job_method(book.rules), now=now, rules=_rules(book))
         review = _open(
             commons=decided.commons,
             proposer=None,
@@ -687,6 +713,8 @@ def _candidates(
     commons: Commons, rules: rulebooks.Rulebook, now: datetime
 ) -> list[tuple[Agent, dict[str, Any]]]:
     earliest = now - timedelta(days=rules.promotion_days)
+    # After a nomination failed, not again within the promotion period (a month at least).
+    retry_after = now - timedelta(days=max(rules.promotion_days, RENOMINATION_DAYS))
     rows = (
         Contribution.objects.filter(
             commons=commons,
@@ -714,7 +742,7 @@ def _candidates(
         return []
     recent_nominations = set(
         commons.proposals.filter(change__type=Power.ADD_MAINTAINER)
-        .filter(Q(status=Proposal.Status.OPEN) | Q(decided_at__gte=earliest))
+        .filter(Q(status=Proposal.Status.OPEN) | Q(decided_at__gte=retry_after))
         .values_list("change__agent", flat=True)
     )
     out = []
@@ -748,7 +776,7 @@ def _nominate(
     now: datetime,
     eligible: int | None,
 ) -> Proposal:
-    first = methods.opening(Method.CONSENT, now=now, rules=_rules(book))
+    first = methods.opening(_job_method(book.rules), now=now, rules=_rules(book))
     return _open(
         commons=commons,
         proposer=None,

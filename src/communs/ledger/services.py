@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from communs.accounts.models import Agent
 from communs.commons.models import Commons, Maintainer, WorkingGroup
 from communs.commons.selectors import rulebook_current
-from communs.commons.services import require_power
+from communs.commons.services import require_power, rulebook_record
 from communs.core import bulk, clock, eventlog
 from communs.domain import distribution as dist
 from communs.domain import equations, money
@@ -87,8 +87,10 @@ def _post(txn: Transaction, entries: Sequence[Entry]) -> None:
     bulk.insert(Posting, _COLUMNS, rows)
 
 
-def _log(commons: Commons, kind: str, actor: Agent, data: dict[str, Any]) -> None:
-    eventlog.append(eventlog.commons_stream(commons.slug), kind, actor.name, data)
+def _log(commons: Commons, kind: str, actor: Agent | None, data: dict[str, Any]) -> None:
+    # No actor: the governance job applying a community's decision.
+    name = actor.name if actor else "governance"
+    eventlog.append(eventlog.commons_stream(commons.slug), kind, name, data)
 
 
 def _text(raw: str | None, field: str, limit: int, *, required: bool = False) -> str:
@@ -261,20 +263,23 @@ def _available(commons: Commons, currency: str, *, besides: Expense | None = Non
     return selectors.balance(commons, currency) - reserved
 
 
-def expense_approve(*, actor: Agent, expense: Expense, proposal: int | None = None) -> Expense:
+def expense_approve(
+    *, actor: Agent | None, expense: Expense, proposal: int | None = None
+) -> Expense:
     """A treasurer approves an expense claim, if the rulebook leaves that to them; otherwise
-    it is the change of an adopted `proposal`. Never beyond what the treasury holds, nor beyond
-    the spending cap of the working group it is charged to."""
+    it is the change of an adopted `proposal` (no `actor`: the community decided). Never
+    beyond what the treasury holds, nor beyond the spending cap of the working group it is
+    charged to, nor for a group that was closed."""
     with transaction.atomic():
         if proposal is None:
+            if actor is None:
+                raise Forbidden("A treasurer, or an adopted proposal, approves an expense.")
             row = _locked_expense(actor, expense, expect=Expense.Status.PENDING)
-            if Power.APPROVE_EXPENSE not in rulebook_current(row.commons).rules.maintainers_may:
-                raise Forbidden(
-                    f"The rulebook of {row.commons.slug} asks for a proposal to approve "
-                    "expenses; open one."
-                )
+            _require_expense_power(row.commons, "approve")
         else:
             row = _lock_pending(expense)
+        if row.working_group is not None and row.working_group.closed_at is not None:
+            raise Conflict(f"The working group {row.working_group.slug} was closed.")
         _check_cap(row)
         available = _available(row.commons, row.currency)
         if row.amount > available:
@@ -321,11 +326,22 @@ def _check_cap(row: Expense) -> None:
         )
 
 
+def _require_expense_power(commons: Commons, doing: str) -> None:
+    """Deciding on expenses directly is a power the rulebook may take back: then approving
+    goes by proposal, and so does nothing else — a treasurer cannot reject a claim the
+    community may be deciding on."""
+    if Power.APPROVE_EXPENSE not in rulebook_current(commons).rules.maintainers_may:
+        raise Forbidden(
+            f"The rulebook of {commons.slug} asks for a proposal to {doing} expenses; open one."
+        )
+
+
 def expense_reject(*, actor: Agent, expense: Expense, reason: str) -> Expense:
     _require_treasurer(actor, expense.commons)
     text = check_reason(reason, required=True)
     with transaction.atomic():
         row = _locked_expense(actor, expense, expect=Expense.Status.PENDING)
+        _require_expense_power(row.commons, "decide on")
         row.status, row.reason = Expense.Status.REJECTED, text
         row.decided_by, row.decided_at = actor, clock.now()
         row.save(update_fields=["status", "reason", "decided_by", "decided_at"])
@@ -388,8 +404,6 @@ def equation_adopt(
     """A new version of the commons' value equation: adopted by its maintainers if the rulebook
     leaves that to them, or as the change of an adopted `proposal`."""
     if proposal is None:
-        if not Maintainer.objects.filter(commons=commons, agent=actor).exists():
-            raise Forbidden(f"Only maintainers of {commons.slug} can change its value equation.")
         require_power(actor, commons, Power.ADOPT_EQUATION, "change its value equation")
     equation = equations.parse_equation(definition)
     errors = FieldErrors()
@@ -410,6 +424,13 @@ def equation_adopt(
             )
         except IntegrityError:
             raise Conflict("Another version was adopted at the same moment; try again.") from None
+        rulebook_record(
+            actor=actor,
+            commons=commons,
+            proposal=proposal,
+            note=f"Value equation v{version} adopted",
+            equation_version=version,
+        )
         _log(
             commons,
             "value_equation.adopted",

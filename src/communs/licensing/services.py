@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from communs.accounts.models import Agent, Membership
 from communs.commons.models import Commons
 from communs.commons.selectors import is_maintainer
-from communs.commons.services import require_power
+from communs.commons.services import require_power, rulebook_record
 from communs.core import clock, eventlog
 from communs.domain import licences, money
 from communs.domain.contributions import check_reason, check_url, has_nul
@@ -43,8 +43,6 @@ def profile_adopt(
     them, or an adopted `proposal`; a new version each time, so grants and evaluations keep
     naming the version they were made under."""
     if proposal is None:
-        if not is_maintainer(actor, commons):
-            raise Forbidden(f"Only maintainers of {commons.slug} can choose its licence.")
         require_power(actor, commons, Power.CHANGE_LICENCE, "choose its licence")
     chosen = licences.get_profile(profile)
     values = licences.check_parameters(chosen, parameters)
@@ -62,6 +60,13 @@ def profile_adopt(
         )
         Commons.objects.filter(pk=commons.pk).update(licence=chosen.key)
         commons.licence = chosen.key
+        rulebook_record(
+            actor=actor,
+            commons=locked,
+            proposal=proposal,
+            note=f"Licence profile v{row.version} ({chosen.key}) adopted",
+            licence_version=row.version,
+        )
         _log(
             commons,
             "licence.profile_adopted",

@@ -93,6 +93,8 @@ RULE_DESCRIPTIONS = (
     gettext_noop("Over at least this many days"),
     gettext_noop("A maintainer inactive this many days becomes emeritus"),
     gettext_noop("Changes maintainers may make without a proposal"),
+    gettext_noop("Value equation version in force"),
+    gettext_noop("Licence profile version in force"),
 )
 
 # The fixed messages of the decision methods and of the governance services, listed so the
@@ -347,7 +349,11 @@ class ProposalForm(forms.Form):
         ]
         self.fields["rule"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
-            *((n, f"{n} — {gettext(rulebooks.DESCRIPTIONS[n])}") for n in rulebooks.NAMES),
+            *(
+                (n, f"{n} — {gettext(rulebooks.DESCRIPTIONS[n])}")
+                for n in rulebooks.NAMES
+                if n not in rulebooks.RECORDED
+            ),
         ]
         self.fields["profile"].choices = [("", "—"), *profiles]  # type: ignore[attr-defined]
         self.fields["expense"].choices = [("", "—"), *expenses]  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_agent_unclaimed_and_merged'),
         ('commons', '0003_contribution_source_database_default'),
+        ('ledger', '0002_postings_append_only'),
+        ('licensing', '0002_verification_once'),
     ]
 
     operations = [
@@ -83,19 +85,32 @@ class Migration(migrations.Migration):
 
 def found_rulebooks(apps, schema_editor):
     """Every commons founded before rulebooks existed gets version 1: the default rules with the
-    approvals it already required."""
+    approvals it already required and the equation and licence versions already in force."""
+    from django.db.models import Max
     from django.utils import timezone
 
     from communs.domain.rulebook import Rulebook
 
     Commons = apps.get_model("commons", "Commons")
     RulebookVersion = apps.get_model("commons", "RulebookVersion")
+    EquationVersion = apps.get_model("ledger", "EquationVersion")
+    ProfileVersion = apps.get_model("licensing", "ProfileVersion")
     now = timezone.now()
     RulebookVersion.objects.bulk_create(
         RulebookVersion(
             commons=commons,
             version=1,
-            rules=Rulebook(approvals_required=commons.approvals_required).to_data(),
+            rules=Rulebook(
+                approvals_required=commons.approvals_required,
+                equation_version=EquationVersion.objects.filter(commons=commons).aggregate(
+                    v=Max("version")
+                )["v"]
+                or 0,
+                licence_version=ProfileVersion.objects.filter(commons=commons).aggregate(
+                    v=Max("version")
+                )["v"]
+                or 0,
+            ).to_data(),
             note="Founding rules",
             created_at=now,
         )
