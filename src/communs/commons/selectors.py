@@ -300,6 +300,11 @@ def working_groups(commons: Commons) -> QuerySet[WorkingGroup]:
     return commons.working_groups.prefetch_related("members__agent").order_by("closed_at", "name")
 
 
+def working_groups_of(agent: Agent, commons: Commons) -> QuerySet[WorkingGroup]:
+    """The open groups of `commons` that `agent` belongs to: those they may charge."""
+    return commons.working_groups.filter(closed_at=None, members__agent=agent).order_by("slug")
+
+
 def working_group_get(commons: Commons, slug: str) -> WorkingGroup:
     row = commons.working_groups.filter(slug=slug).first() if is_slug(slug) else None
     if row is None:

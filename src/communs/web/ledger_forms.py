@@ -115,6 +115,19 @@ class ExpenseForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
 
+    working_group = forms.ChoiceField(
+        label=_("Charge it to a working group"),
+        required=False,
+        help_text=_("One of yours: its spending cap limits what is approved."),
+    )
+
+    def __init__(self, *args: Any, groups: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if groups:
+            self.fields["working_group"].choices = [("", "—"), *((g, g) for g in groups)]  # type: ignore[attr-defined]
+        else:
+            del self.fields["working_group"]
+
     def clean_amount(self) -> str:
         return _clean_amount(self)
 

@@ -242,19 +242,25 @@ def distribution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def expense_create(request: HttpRequest, slug: str) -> HttpResponse:
     commons = commons_selectors.commons_get(slug)
-    form = lforms.ExpenseForm(request.POST or None)
+    actor = _actor(request)
+    groups = [g.slug for g in commons_selectors.working_groups_of(actor, commons)]
+    form = lforms.ExpenseForm(request.POST or None, groups=groups)
     context = {"commons": commons, "form": form}
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
+            group = data.get("working_group")
             try:
                 expense = ledger_services.expense_submit(
-                    actor=_actor(request),
+                    actor=actor,
                     commons=commons,
                     amount=data["amount"],
                     currency=data["currency"],
                     description=data["description"],
                     evidence_url=data["evidence_url"],
+                    working_group=(
+                        commons_selectors.working_group_get(commons, group) if group else None
+                    ),
                 )
             except (Invalid, Conflict) as error:
                 forms.apply_errors(form, error)
