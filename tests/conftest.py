@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,8 +16,30 @@ from communs.accounts import services as accounts
 from communs.accounts.models import Agent
 from communs.commons import services as commons_services
 from communs.commons.models import Commons
+from communs.core import clock
 
 PASSWORD = "a-long-test-passphrase"
+
+
+class Clock:
+    """A clock the test moves: `clock.now()` everywhere reads it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> datetime:
+        self.moment += timedelta(**delta)
+        return self.moment
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    moving = Clock(clock.now())
+    monkeypatch.setattr(clock, "now", moving)
+    return moving
 
 
 @pytest.fixture(autouse=True)

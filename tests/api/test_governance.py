@@ -17,22 +17,11 @@ from communs.core.models import Event
 from communs.domain import rulebook as rulebooks
 from communs.governance.models import Comment, Proposal, Vote
 from tests.api.client import Api, api_for
-from tests.governance.conftest import Clock, Community, accept_work
+from tests.governance.conftest import EQUATION, Clock, Community, accept_work
 
 pytestmark = pytest.mark.django_db
 
 SEED = "/commons/seed-library"
-EQUATION: dict[str, Any] = {
-    "rates": {"hour": "30"},
-    "buckets": [
-        {
-            "name": "contributors",
-            "percent": "100",
-            "to": "contributors",
-            "rules": [{"action": "work", "value": "quantity * hour", "claim": "equity"}],
-        }
-    ],
-}
 GROUP = {
     "slug": "infra",
     "name": "Infrastructure",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -25,32 +25,27 @@ from communs.commons.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
-from communs.core import clock, eventlog
+from communs.core import eventlog
 from communs.core.models import Event
 from communs.domain import rulebook as rulebooks
 from communs.governance import services
 from communs.governance.models import Comment, Proposal, Vote
 from communs.ledger.models import EquationVersion, Expense, Posting
 from communs.licensing.models import ProfileVersion
+from tests.conftest import Clock
 
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> datetime:
-        self.moment += timedelta(**delta)
-        return self.moment
-
-
-@pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moving = Clock(clock.now())
-    monkeypatch.setattr(clock, "now", moving)
-    return moving
+# A value equation to propose: hours at 30, everything to the contributors.
+EQUATION: dict[str, Any] = {
+    "rates": {"hour": "30"},
+    "buckets": [
+        {
+            "name": "contributors",
+            "percent": "100",
+            "to": "contributors",
+            "rules": [{"action": "work", "value": "quantity * hour", "claim": "equity"}],
+        }
+    ],
+}
 
 
 @dataclass(frozen=True)

@@ -25,21 +25,10 @@ from communs.ledger import services as ledger_services
 from communs.ledger.models import Expense
 from communs.licensing import selectors as licensing_selectors
 
-from .conftest import Clock, Community, commons_events, effects, propose, set_rules
+from .conftest import EQUATION, Clock, Community, commons_events, effects, propose, set_rules
 
 pytestmark = pytest.mark.django_db
 
-EQUATION = {
-    "rates": {"hour": "30"},
-    "buckets": [
-        {
-            "name": "contributors",
-            "percent": "100",
-            "to": "contributors",
-            "rules": [{"action": "work", "value": "quantity * hour", "claim": "equity"}],
-        }
-    ],
-}
 GROUP = {"slug": "infra", "name": "Infrastructure", "mandate": "Keep the servers up."}
 
 

@@ -22,21 +22,10 @@ from communs.ledger import services as ledger_services
 from communs.ledger.models import Expense
 from communs.licensing import services as licensing_services
 
-from .conftest import Clock, Community, commons_events, propose, set_rules, work
+from .conftest import EQUATION, Clock, Community, commons_events, propose, set_rules, work
 
 pytestmark = pytest.mark.django_db
 
-EQUATION = {
-    "rates": {"hour": "30"},
-    "buckets": [
-        {
-            "name": "contributors",
-            "percent": "100",
-            "to": "contributors",
-            "rules": [{"action": "work", "value": "quantity * hour", "claim": "equity"}],
-        }
-    ],
-}
 Unchanged = Callable[[], AbstractContextManager[None]]
 
 

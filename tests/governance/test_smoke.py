@@ -3,19 +3,7 @@ from __future__ import annotations
 from communs.governance import selectors, services
 from communs.ledger import selectors as ledger_selectors
 
-from .conftest import Clock, Community
-
-EQUATION = {
-    "rates": {"hour": "30"},
-    "buckets": [
-        {
-            "name": "contributors",
-            "percent": "100",
-            "to": "contributors",
-            "rules": [{"action": "work", "value": "quantity * hour", "claim": "equity"}],
-        }
-    ],
-}
+from .conftest import EQUATION, Clock, Community
 
 
 def test_a_consent_proposal_adopts_an_equation(community: Community, frozen: Clock) -> None:

@@ -13,7 +13,6 @@ from communs.accounts import services as accounts
 from communs.accounts.models import Agent
 from communs.commons import services as commons_services
 from communs.commons.models import Commons, Contribution
-from communs.core import clock
 from communs.core.models import Event
 from communs.ledger import selectors, services
 from communs.ledger.models import (
@@ -139,29 +138,6 @@ def roles(
     services.treasurer_add(actor=alice, commons=seed_library, agent=dave)
     services.treasurer_add(actor=alice, commons=seed_library, agent=association)
     return Roles(seed_library, alice, bob, dave, erin, carol)
-
-
-class Clock:
-    """A clock the test moves: `clock.now()` everywhere reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> datetime:
-        from datetime import timedelta
-
-        self.moment += timedelta(**delta)
-        return self.moment
-
-
-@pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moving = Clock(clock.now())
-    monkeypatch.setattr(clock, "now", moving)
-    return moving
 
 
 def balances(commons: Commons) -> dict[str, int]:

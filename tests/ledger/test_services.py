@@ -18,9 +18,9 @@ from communs.domain import money
 from communs.domain.errors import Conflict, DomainError, Forbidden, Invalid
 from communs.ledger import selectors, services
 from communs.ledger.models import Distribution, Expense, Income, Posting
+from tests.conftest import Clock
 
 from .conftest import (
-    Clock,
     accept,
     contributors_bucket,
     equation,

@@ -17,8 +17,9 @@ from communs.commons.models import Commons, WorkingGroup
 from communs.domain.errors import Conflict, Invalid
 from communs.ledger import services
 from communs.ledger.models import Expense
+from tests.conftest import Clock
 
-from .conftest import Clock, income
+from .conftest import income
 
 GROUP = {"slug": "infra", "name": "Infrastructure", "mandate": "Keep the servers up."}
 

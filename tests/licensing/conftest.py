@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,33 +15,11 @@ from communs.accounts import services as accounts
 from communs.accounts.models import Agent, Membership
 from communs.commons import services as commons_services
 from communs.commons.models import Commons, Contribution
-from communs.core import clock
 from communs.core.models import Event, EventStream
 from communs.ledger import services as ledger_services
 from communs.ledger.models import Income, Posting, Transaction
 from communs.licensing import services
 from communs.licensing.models import Evaluation, Evidence, Grant, ProfileVersion, Verification
-
-
-class Clock:
-    """A clock the test moves: `clock.now()` everywhere reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> datetime:
-        self.moment += timedelta(**delta)
-        return self.moment
-
-
-@pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moving = Clock(clock.now())
-    monkeypatch.setattr(clock, "now", moving)
-    return moving
 
 
 def submit(

@@ -27,8 +27,9 @@ from communs.ledger import services as ledger_services
 from communs.ledger.models import Income, Transaction
 from communs.licensing import selectors, services
 from communs.licensing.models import Evaluation, Evidence, Grant, ProfileVersion, Verification
+from tests.conftest import Clock
 
-from .conftest import Clock, Roles, accept, copyfair, organisation, submit
+from .conftest import Roles, accept, copyfair, organisation, submit
 
 pytestmark = pytest.mark.django_db
 

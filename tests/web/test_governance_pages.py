@@ -27,21 +27,9 @@ from communs.governance import services
 from communs.governance.models import Comment, Proposal, Vote
 from communs.ledger import services as ledger
 from communs.ledger.models import Expense
-from tests.governance.conftest import Clock, accept_work
+from tests.governance.conftest import EQUATION, Clock, accept_work
 
 pytestmark = pytest.mark.django_db
-
-EQUATION = {
-    "rates": {"hour": "30"},
-    "buckets": [
-        {
-            "name": "contributors",
-            "percent": "100",
-            "to": "contributors",
-            "rules": [{"action": "work", "value": "quantity * hour", "claim": "equity"}],
-        }
-    ],
-}
 
 
 def governance_snapshot() -> tuple[int, ...]:
