@@ -24,6 +24,10 @@ class Proposal(models.Model):
     text = models.TextField()
     method = models.CharField(max_length=20, choices=[(m.value, m.value) for m in Method])
     change = models.JSONField(null=True, blank=True)  # domain.changes, normalised
+    # The person an add_maintainer or remove_maintainer change names.
+    person = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.PERSON)
     proposer = models.ForeignKey(
         Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="proposals"

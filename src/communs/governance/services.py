@@ -143,6 +143,7 @@ def _open(
             eligible = commons_selectors.electorate_size(commons, book.rules, now, maintainers)
         proposal = Proposal.objects.create(
             commons=commons,
+            person=_named_person(change),
             title=title,
             text=text,
             method=first.method,
@@ -178,6 +179,14 @@ def _open(
             },
         )
     return proposal
+
+
+def _named_person(change: changes.Change | None) -> Agent | None:
+    """The person a maintainer change is about, kept as a column so the merit job finds
+    earlier nominations by a join."""
+    if change is None or change.type not in (Power.ADD_MAINTAINER, Power.REMOVE_MAINTAINER):
+        return None
+    return _person(change.data["agent"])
 
 
 def _locked(proposal: Proposal) -> Proposal:
@@ -296,6 +305,7 @@ def proposal_amend(
                 row.commons, amended, commons_selectors.rulebook_current(row.commons).rules
             )
             row.change = amended.to_data()
+            row.person = _named_person(amended)
         rules = selectors.rules_of(row)
         next_round, kept = methods.amend(
             selectors.current_round(row), selectors.ballot(row), now=now, rules=rules
@@ -316,7 +326,7 @@ def proposal_amend(
         row.text = clean_text
         row.title = clean_title or row.title
         row.round, row.closes_at = next_round.number, next_round.closes_at
-        row.save(update_fields=["text", "title", "change", "round", "closes_at"])
+        row.save(update_fields=["text", "title", "change", "person", "round", "closes_at"])
         _log(
             row.commons,
             "proposal.amended",
@@ -726,6 +736,12 @@ def _candidates(
         # An emeritus comes back on their own word (maintainer_return); nominating them would
         # undo, at the next run, what the job did for their inactivity.
         .exclude(contributor__in=Emeritus.objects.filter(commons=commons).values("agent"))
+        # Nominated already: the nomination is open, or failed too recently.
+        .exclude(
+            contributor__in=commons.proposals.filter(change__type=Power.ADD_MAINTAINER)
+            .filter(Q(status=Proposal.Status.OPEN) | Q(decided_at__gte=retry_after))
+            .values("person")
+        )
         .values("contributor")
         .annotate(n=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
         .filter(
@@ -740,15 +756,8 @@ def _candidates(
     found = {row["contributor"]: row for row in rows}
     if not found:
         return []
-    recent_nominations = set(
-        commons.proposals.filter(change__type=Power.ADD_MAINTAINER)
-        .filter(Q(status=Proposal.Status.OPEN) | Q(decided_at__gte=retry_after))
-        .values_list("change__agent", flat=True)
-    )
     out = []
     for agent in Agent.objects.filter(pk__in=found).order_by("name"):
-        if agent.name in recent_nominations:
-            continue
         row = found[agent.pk]
         out.append(
             (
