@@ -62,6 +62,7 @@ bench: install-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/distribution.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/governance.py
 
 ## lock: re-resolve requirements*.lock from pyproject.toml (needs the network to PyPI)
 lock:
