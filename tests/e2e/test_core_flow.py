@@ -1,4 +1,6 @@
-"""The core flow in a real browser: sign up, create a commons, contribute, review, credit."""
+"""The core flow in a real browser: sign up, create a commons, contribute, review, credit, and
+decide together: a contributor proposes a new maintainer, and the consensus of everyone eligible
+adopts it at once."""
 
 from __future__ import annotations
 
@@ -104,6 +106,28 @@ def test_core_flow(live_server: Any, transactional_db: None, browser: Any) -> No
     expect(totals).to_contain_text("3 hour")
     page_b.goto(f"{base}/commons/seed-library/")
     expect(page_b.locator("table.totals")).to_contain_text("3 hour")
+
+    # B, now a contributor, proposes to become a maintainer, by consensus.
+    page_b.goto(f"{base}/commons/seed-library/proposals/new/")
+    page_b.fill("#id_title", "Ben helps review")
+    page_b.fill("#id_text", "Two reviewers are safer than one.")
+    page_b.select_option("#id_method", "consensus")
+    page_b.select_option("#id_change_type", "add_maintainer")
+    page_b.fill("#id_agent", "ben")
+    page_b.click("button[type=submit]:has-text('Open the proposal')")
+    page_b.wait_for_url(re.compile(r".*/proposals/\d+/$"))
+    proposal_url = page_b.url
+    page_b.check("input[name=position][value=agree]")
+    page_b.click("button[type=submit]:has-text('Vote')")
+    expect(page_b.locator("main")).to_contain_text("open")
+
+    # A agrees too: everyone eligible agreed, so the consensus is reached and applied at once.
+    page_a.goto(proposal_url)
+    page_a.check("input[name=position][value=agree]")
+    page_a.click("button[type=submit]:has-text('Vote')")
+    expect(page_a.locator("main")).to_contain_text("Everyone agreed or stood aside.")
+    page_a.goto(f"{base}/commons/seed-library/rulebook/")
+    expect(page_a.locator("main")).to_contain_text("Ben")
 
     # The log still verifies.
     page_b.goto(f"{base}/events/verify/")

@@ -256,8 +256,15 @@ class ProposalForm(forms.Form):
             widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "code"}),
         )
     )
-    # add or remove a maintainer
+    # add or remove a maintainer (two fields: each type of change has its own inputs)
     agent = _optional(
+        forms.CharField(
+            label=_("Username"),
+            max_length=40,
+            widget=forms.TextInput(attrs={"autocapitalize": "none"}),
+        )
+    )
+    removed = _optional(
         forms.CharField(
             label=_("Username"),
             max_length=40,
@@ -316,7 +323,7 @@ class ProposalForm(forms.Form):
         Power.ADOPT_EQUATION: ("equation",),
         Power.CHANGE_LICENCE: ("profile", "parameters"),
         Power.ADD_MAINTAINER: ("agent",),
-        Power.REMOVE_MAINTAINER: ("agent",),
+        Power.REMOVE_MAINTAINER: ("removed",),
         Power.APPROVE_EXPENSE: ("expense",),
         Power.SET_APPROVALS: ("approvals_required",),
         Power.CREATE_WORKING_GROUP: (
@@ -411,9 +418,10 @@ class ProposalForm(forms.Form):
                 if change["parameters"] is None:
                     return None
         elif kind in (Power.ADD_MAINTAINER, Power.REMOVE_MAINTAINER):
-            if not self._require("agent"):
+            field = "agent" if kind == Power.ADD_MAINTAINER else "removed"
+            if not self._require(field):
                 return None
-            change["agent"] = data["agent"].strip()
+            change["agent"] = data[field].strip()
         elif kind == Power.APPROVE_EXPENSE:
             if not self._require("expense"):
                 return None
@@ -449,7 +457,6 @@ class ProposalForm(forms.Form):
 _CHANGE_FIELD = {
     "change": "change_type",
     "change.type": "change_type",
-    "change.agent": "agent",
     "change.expense": "expense",
     "change.approvals_required": "approvals_required",
     "approvals_required": "approvals_required",
@@ -485,6 +492,8 @@ def _target(path: str, kind: str, by_json: bool) -> tuple[str | None, str]:
     """(the form field, the name to put before the message) of an error's path."""
     if path in ("title", "text", "method", "review_on"):
         return path, ""
+    if path == "change.agent":
+        return ("removed" if kind == Power.REMOVE_MAINTAINER else "agent"), ""
     if path == "change.slug":
         return ("close_group" if kind == Power.CLOSE_WORKING_GROUP else "group_slug"), ""
     if path in _CHANGE_FIELD:
