@@ -12,7 +12,6 @@ import pytest
 from communs.accounts.models import Agent
 from communs.commons import services as commons_services
 from communs.commons.models import Commons, RulebookVersion, WorkingGroup
-from communs.core import clock
 from communs.core.models import Event
 from communs.domain import rulebook as rulebooks
 from communs.governance.models import Comment, Proposal, Vote
@@ -41,13 +40,6 @@ def founded(make_person: Callable[..., Agent], commons: Commons, maintainer: Age
         accept_work(commons, maintainer, person)
     commons_services.commons_create(actor=carol, slug="other", title="Other")
     return Community(commons, maintainer, (bob, dave), erin, carol)
-
-
-@pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moving = Clock(clock.now())
-    monkeypatch.setattr(clock, "now", moving)
-    return moving
 
 
 @pytest.fixture
@@ -539,3 +531,28 @@ def test_anyone_with_an_account_speaks_and_nobody_anonymous(
     assert apis["anonymous"].post(f"{SEED}/discussion", {"text": "Hello"}).status_code == 401
     assert Comment.objects.count() == 0
     ok(apis[who].post(f"{SEED}/discussion", {"text": "Hello"}), 201)
+
+
+def test_an_equation_proposal_shows_its_impact_before_the_vote(
+    apis: dict[str, Any], community: Community
+) -> None:
+    from communs.governance import services as governance
+
+    bob = community.contributors[0]
+    equation = governance.proposal_open(
+        actor=bob,
+        commons=community.commons,
+        title="Hours at 30",
+        text="More for work.",
+        change={"type": "adopt_equation", "equation": EQUATION},
+    )
+    plain = governance.proposal_open(
+        actor=bob, commons=community.commons, title="No equation", text="Talk."
+    )
+    body = ok(apis["anonymous"].get(f"/proposals/{equation.pk}/impact", last=3))
+    assert (body["commons"], body["last"]) == (community.commons.slug, 3)
+    assert body["currencies"] == []  # no distribution yet to replay
+    missing = apis["anonymous"].get(f"/proposals/{plain.pk}/impact")
+    assert missing.status_code == 404
+    too_many = apis["anonymous"].get(f"/proposals/{equation.pk}/impact", last=99)
+    assert too_many.status_code == 422

@@ -24,8 +24,7 @@ from tests.governance.conftest import Clock, Community
 pytestmark = pytest.mark.django_db
 
 
-# The flow tests' community and clock: pytest finds a fixture by its name in this module.
-frozen = flow.frozen
+# The flow tests' community: pytest finds a fixture by its name in this module.
 community = flow.community
 
 

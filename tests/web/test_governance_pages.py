@@ -27,7 +27,7 @@ from communs.governance import services
 from communs.governance.models import Comment, Proposal, Vote
 from communs.ledger import services as ledger
 from communs.ledger.models import Expense
-from tests.governance.conftest import EQUATION, Clock, accept_work
+from tests.governance.conftest import EQUATION, accept_work
 
 pytestmark = pytest.mark.django_db
 
@@ -59,15 +59,6 @@ def unchanged() -> Callable[[], AbstractContextManager[None]]:
         assert governance_snapshot() == before, "the request wrote something"
 
     return check
-
-
-@pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    from communs.core import clock
-
-    moving = Clock(clock.now())
-    monkeypatch.setattr(clock, "now", moving)
-    return moving
 
 
 @pytest.fixture

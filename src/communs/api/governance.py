@@ -16,7 +16,7 @@ from communs.commons.models import Commons, Contribution, WorkingGroup
 from communs.commons.selectors import commons_get, contribution_get
 from communs.core import clock
 from communs.core.pagination import keyset_page
-from communs.domain import changes
+from communs.domain import changes, equations
 from communs.domain import governance as methods
 from communs.domain import rulebook as rulebooks
 from communs.domain.errors import Conflict, DomainError, Invalid, NotAuthenticated, NotFound
@@ -34,6 +34,7 @@ from .governance_schemas import (
     CommentIn,
     CommentOut,
     DiffQuery,
+    ImpactQuery,
     InForceOut,
     MaintainersOut,
     MessageOut,
@@ -58,7 +59,8 @@ from .governance_schemas import (
     WorkingGroupPage,
     WorkingGroupPath,
 )
-from .ledger_schemas import IdPath, PageQuery
+from .ledger import preview_out
+from .ledger_schemas import IdPath, PageQuery, PreviewOut
 from .problems import ERRORS
 
 router = Router(tags=["governance"])
@@ -233,6 +235,21 @@ def open_proposal(
 def get_proposal(request: HttpRequest, path: Path[IdPath]) -> ProposalDetailOut:
     """A proposal with its votes and, while it is open, where its method says it stands."""
     return _detail(selectors.proposal_get(path.id), _caller(request))
+
+
+@router.get("/proposals/{id}/impact", response={200: PreviewOut, **ERRORS})
+def proposal_impact(
+    request: HttpRequest, path: Path[IdPath], query: Query[ImpactQuery]
+) -> PreviewOut:
+    """For a proposal adopting a value equation: what the last N distributions would have paid
+    each person under it, against what they were paid — to read before voting."""
+    proposal = selectors.proposal_get(path.id)
+    change = selectors.change_of(proposal)
+    if change is None or change.type != Power.ADOPT_EQUATION:
+        raise NotFound(f"Proposal #{proposal.pk} proposes no value equation.")
+    proposed = equations.parse_equation(change.data["equation"])
+    previews = ledger_selectors.equation_preview(proposal.commons, proposed, last=query.last)
+    return preview_out(proposal.commons, previews, query.last)
 
 
 @router.post("/proposals/{id}/votes", auth=bearer, response={201: ProposalDetailOut, **ERRORS})

@@ -310,3 +310,7 @@ class MaintainersOut(Schema):
     commons: str
     maintainers: list[str]
     emeriti: list[str]  # maintainers who stepped back after a time without activity
+
+
+class ImpactQuery(Schema):
+    last: int = Field(5, ge=1, le=20, description="How many recent distributions to replay.")

@@ -14,6 +14,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Body, Path, Query, Router, Status
 
 from communs.accounts.selectors import agent_get
+from communs.commons.models import Commons
 from communs.commons.selectors import commons_get, maintainers, working_group_get
 from communs.domain import equations
 from communs.domain.errors import Invalid, NotFound
@@ -255,9 +256,14 @@ def preview_equation(request: HttpRequest, slug: str, payload: PreviewIn) -> Pre
     commons = commons_get(slug)
     proposed = equations.parse_equation(payload.definition)
     previews = selectors.equation_preview(commons, proposed, last=payload.last)
+    return preview_out(commons, previews, payload.last)
+
+
+def preview_out(commons: Commons, previews: list[selectors.Preview], last: int) -> PreviewOut:
+    """The per-person impact table of an equation preview (also shown for a proposal)."""
     return PreviewOut(
         commons=commons.slug,
-        last=payload.last,
+        last=last,
         currencies=[
             PreviewCurrencyOut(
                 currency=p.currency,
