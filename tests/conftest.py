@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
@@ -126,3 +127,26 @@ def no_nul_to_database(db: None) -> Callable[[], AbstractContextManager[None]]:
     """`with no_nul_to_database(): ...` fails if a query parameter holding NUL was sent: SQLite
     takes it, PostgreSQL refuses it with an error (a 500), so it must be refused before."""
     return _no_nul_reaches_the_database
+
+
+def race(calls: list[Callable[[], object]]) -> list[object]:
+    """Start every call at once, each on its own connection; return results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = calls[i]()
+        except BaseException as exc:  # collected and checked by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return results

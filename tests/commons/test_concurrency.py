@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from communs.accounts import services as accounts
 from communs.accounts.models import Agent
@@ -15,33 +13,11 @@ from communs.commons import selectors, services
 from communs.commons.models import Approval, Commons, Contribution, ContributorTotal
 from communs.core import eventlog
 from communs.domain.errors import DomainError
+from tests.conftest import race
 
 
 def bind(function: Callable[..., object], **kwargs: object) -> Callable[[], object]:
     return lambda: function(**kwargs)
-
-
-def race(calls: list[Callable[[], object]]) -> list[object]:
-    """Start every call at once, each on its own connection; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = calls[i]()
-        except BaseException as exc:  # collected and checked by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def errors(results: list[object]) -> list[BaseException]:

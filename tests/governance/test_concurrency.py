@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from communs.commons.models import Maintainer
 from communs.core import eventlog
 from communs.domain.errors import Conflict
 from communs.governance import services
 from communs.governance.models import Proposal, Vote
+from tests.conftest import race
 
 from .conftest import Clock, Community, commons_events, propose
-
-
-def race(calls: list[Callable[[], object]]) -> list[object]:
-    """Start every call at once, each on its own connection; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = calls[i]()
-        except BaseException as exc:  # collected and checked by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

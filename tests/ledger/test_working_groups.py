@@ -3,13 +3,11 @@ of its length never add up to more than the cap; only its members charge it, in 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from communs.accounts.models import Agent
 from communs.commons import services as commons_services
@@ -17,7 +15,7 @@ from communs.commons.models import Commons, WorkingGroup
 from communs.domain.errors import Conflict, Invalid
 from communs.ledger import services
 from communs.ledger.models import Expense
-from tests.conftest import Clock
+from tests.conftest import Clock, race
 
 from .conftest import income
 
@@ -184,28 +182,6 @@ def test_the_cap_holds_for_approvals_by_proposal_too(
     assert services.expense_approve(actor=alice, expense=within, proposal=2).status == "approved"
 
 
-def _race(*calls: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # reported to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_approvals_at_once_cannot_both_fit_under_the_cap(
     requires_postgres: None,
@@ -226,7 +202,7 @@ def test_two_approvals_at_once_cannot_both_fit_under_the_cap(
         return total
 
     monkeypatch.setattr(services, "sum", slow_sum, raising=False)
-    results = _race(lambda: approve(alice, first), lambda: approve(dave, second))
+    results = race([lambda: approve(alice, first), lambda: approve(dave, second)])
     failed = [r for r in results if isinstance(r, Exception)]
     assert len(failed) == 1, results
     assert isinstance(failed[0], Conflict)
