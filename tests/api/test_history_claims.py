@@ -4,8 +4,6 @@ write). Every refusal is a problem document and writes nothing."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +14,10 @@ import pytest
 from communs.accounts import services as accounts
 from communs.accounts.models import Agent
 from communs.commons.models import Commons, Contribution
-from communs.core.models import Event
 from communs.history import services
-from communs.history.models import Affiliation, Alias, ClaimToken
+from communs.history.models import Affiliation, ClaimToken
 from tests.api.client import Api, api_for
+from tests.history.conftest import identities_state, import_ada
 
 pytestmark = pytest.mark.django_db
 
@@ -29,20 +27,7 @@ ADA = "Ada Lovelace <ada@example.org>"
 @pytest.fixture
 def imported(alice: Agent, seed_library: Commons, tmp_path: Path) -> Agent:
     """A one-commit history by Ada, imported into the seed library; her agent."""
-    if shutil.which("git") is None:  # pragma: no cover
-        pytest.skip("git is not installed")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    env = {
-        "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
-        "GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": "ada@example.org",
-        "GIT_COMMITTER_NAME": "Ada Lovelace", "GIT_COMMITTER_EMAIL": "ada@example.org",
-        "PATH": "/usr/bin:/bin",
-    }  # fmt: skip
-    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "First"]):
-        subprocess.run(["git", *args], cwd=repo, env=env, check=True)  # noqa: S603, S607
-    services.ingest_git(actor=alice, commons=seed_library, path=str(repo))
-    return Alias.objects.get(kind="email", value="ada@example.org").agent
+    return import_ada(alice, seed_library, tmp_path)
 
 
 @pytest.fixture
@@ -52,23 +37,13 @@ def acme(bob: Agent) -> Agent:
     )
 
 
-def state() -> tuple[Any, ...]:
-    return (
-        list(Agent.objects.order_by("pk").values_list("pk", "merged_into")),
-        list(Contribution.objects.order_by("pk").values_list("pk", "contributor")),
-        list(ClaimToken.objects.order_by("pk").values_list("pk", "used_at")),
-        list(Affiliation.objects.order_by("pk").values_list("pk", "kind", "organisation")),
-        Event.objects.count(),
-    )
-
-
 @pytest.fixture
 def unchanged() -> Callable[[], Any]:
     @contextmanager
     def check() -> Iterator[None]:
-        before = state()
+        before = identities_state()
         yield
-        assert state() == before, "the request wrote something"
+        assert identities_state() == before, "the request wrote something"
 
     return check
 
@@ -215,7 +190,7 @@ def test_who_may_write_the_map(alice, bob, carol, seed_library, other_commons, a
     existing = services.affiliation_set(
         actor=alice, commons=seed_library, domain="old.example", kind="volunteer"
     )[0]
-    before = state()
+    before = identities_state()
 
     added = api.post("/commons/seed-library/affiliations", RULE)
     removed = api.client.delete(
@@ -225,7 +200,7 @@ def test_who_may_write_the_map(alice, bob, carol, seed_library, other_commons, a
     assert added.status_code == WRITE_ROLES[role]
     assert removed.status_code == (204 if role == "maintainer" else WRITE_ROLES[role])
     if role != "maintainer":
-        assert state() == before
+        assert identities_state() == before
     # Reading is public.
     assert api.get("/commons/seed-library/affiliations").status_code == 200
 

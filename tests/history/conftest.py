@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from communs.accounts.models import Agent
-from communs.commons.models import Contribution, ContributorTotal
+from communs.commons.models import Commons, Contribution, ContributorTotal
 from communs.core.models import Event, EventStream
-from communs.history.models import Alias, Commit
+from communs.history import services
+from communs.history.models import Affiliation, Alias, ClaimToken, Commit
 
 # Authored at 2024-01-01 00:00 UTC plus one hour per commit: the same history hashes the same.
 EPOCH = 1_704_067_200
@@ -223,3 +224,30 @@ def take_snapshot() -> dict[str, Any]:
 @pytest.fixture
 def snapshot(db: None) -> Callable[[], dict[str, Any]]:
     return take_snapshot
+
+
+def import_ada(maintainer: Agent, commons: Commons, tmp_path: Path) -> Agent:
+    """A one-commit history by Ada, imported into `commons` by `maintainer`: her agent, met
+    in the history and claimed by nobody yet."""
+    repo = tmp_path / "ada-repo"
+    repo.mkdir()
+    env = {
+        **_isolated_env(tmp_path, tmp_path),
+        "GIT_AUTHOR_NAME": str(ADA[0]), "GIT_AUTHOR_EMAIL": str(ADA[1]),
+        "GIT_COMMITTER_NAME": str(ADA[0]), "GIT_COMMITTER_EMAIL": str(ADA[1]),
+    }  # fmt: skip
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "First"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True)  # noqa: S603, S607
+    services.ingest_git(actor=maintainer, commons=commons, path=str(repo))
+    return Alias.objects.get(kind="email", value=ADA[1]).agent
+
+
+def identities_state() -> tuple[Any, ...]:
+    """What claims and affiliations write: to prove a refused request wrote nothing."""
+    return (
+        list(Agent.objects.order_by("pk").values_list("pk", "merged_into")),
+        list(Contribution.objects.order_by("pk").values_list("pk", "contributor")),
+        list(ClaimToken.objects.order_by("pk").values_list("pk", "used_at")),
+        list(Affiliation.objects.order_by("pk").values_list("pk", "kind", "organisation")),
+        Event.objects.count(),
+    )

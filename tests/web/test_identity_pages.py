@@ -5,8 +5,6 @@ render."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,10 +16,10 @@ from django.urls import reverse
 
 from communs.accounts import services as accounts
 from communs.accounts.models import Agent
-from communs.commons.models import Commons, Contribution
-from communs.core.models import Event
+from communs.commons.models import Commons
 from communs.history import services
-from communs.history.models import Affiliation, Alias, ClaimToken
+from communs.history.models import Affiliation, ClaimToken
+from tests.history.conftest import identities_state, import_ada
 
 pytestmark = pytest.mark.django_db
 
@@ -32,20 +30,7 @@ FR = {"Accept-Language": "fr"}
 @pytest.fixture
 def ada(alice: Agent, seed_library: Commons, tmp_path: Path) -> Agent:
     """Ada's agent, met in a one-commit history imported into the seed library."""
-    if shutil.which("git") is None:  # pragma: no cover
-        pytest.skip("git is not installed")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    env = {
-        "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
-        "GIT_AUTHOR_NAME": "Ada Lovelace", "GIT_AUTHOR_EMAIL": ADA_EMAIL,
-        "GIT_COMMITTER_NAME": "Ada Lovelace", "GIT_COMMITTER_EMAIL": ADA_EMAIL,
-        "PATH": "/usr/bin:/bin",
-    }  # fmt: skip
-    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "First"]):
-        subprocess.run(["git", *args], cwd=repo, env=env, check=True)  # noqa: S603, S607
-    services.ingest_git(actor=alice, commons=seed_library, path=str(repo))
-    return Alias.objects.get(kind="email", value=ADA_EMAIL).agent
+    return import_ada(alice, seed_library, tmp_path)
 
 
 @pytest.fixture
@@ -55,23 +40,13 @@ def acme(bob: Agent) -> Agent:
     )
 
 
-def state() -> tuple[Any, ...]:
-    return (
-        list(Agent.objects.order_by("pk").values_list("pk", "merged_into")),
-        list(Contribution.objects.order_by("pk").values_list("pk", "contributor")),
-        list(ClaimToken.objects.order_by("pk").values_list("pk", "used_at")),
-        list(Affiliation.objects.order_by("pk").values_list("pk", "kind", "organisation")),
-        Event.objects.count(),
-    )
-
-
 @pytest.fixture
 def unchanged() -> Callable[[], Any]:
     @contextmanager
     def check() -> Iterator[None]:
-        before = state()
+        before = identities_state()
         yield
-        assert state() == before, "the request wrote something"
+        assert identities_state() == before, "the request wrote something"
 
     return check
 

@@ -249,11 +249,11 @@ def _consensus(
     if not enough:
         return Decision(
             Status.FAILED,
-            f"Fewer than {_percent(rules.modified_consensus)} of the votes were in favour.",
+            f"Fewer than {percent(rules.modified_consensus)} of the votes were in favour.",
             counted,
         )
     return Decision(
-        Status.PASSED, f"At least {_percent(rules.modified_consensus)} were in favour.", counted
+        Status.PASSED, f"At least {percent(rules.modified_consensus)} were in favour.", counted
     )
 
 
@@ -271,7 +271,7 @@ def _majority(
     if eligible == 0 or Fraction(counted.cast, eligible) < quorum:
         return Decision(
             Status.FAILED,
-            f"The quorum of {_percent(quorum)} of those eligible was not met.",
+            f"The quorum of {percent(quorum)} of those eligible was not met.",
             counted,
         )
     yes = counted.counts.get(Position.YES, 0)
@@ -281,9 +281,9 @@ def _majority(
     word = "more than" if strict else "at least"
     if won:
         return Decision(
-            Status.PASSED, f"{word.capitalize()} {_percent(threshold)} voted yes.", counted
+            Status.PASSED, f"{word.capitalize()} {percent(threshold)} voted yes.", counted
         )
-    return Decision(Status.FAILED, f"Not {word} {_percent(threshold)} voted yes.", counted)
+    return Decision(Status.FAILED, f"Not {word} {percent(threshold)} voted yes.", counted)
 
 
 def amend(current: Round, votes: Ballot, *, now: datetime, rules: Rules) -> tuple[Round, Ballot]:
@@ -313,7 +313,8 @@ def opening(method: object, *, now: datetime, rules: Rules) -> Round:
     return Round(chosen, now + period)
 
 
-def _percent(share: Fraction) -> str:
+def percent(share: Fraction) -> str:
+    """A share in words: "90 %", "66.7 %"."""
     value = share * 100
     if value.denominator == 1:
         return f"{value.numerator} %"

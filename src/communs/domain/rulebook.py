@@ -20,7 +20,7 @@ from typing import Any
 
 from .commons import MAX_APPROVALS
 from .errors import FieldErrors, Invalid
-from .governance import Method, Rules
+from .governance import Method, Rules, percent
 
 
 class Who(StrEnum):
@@ -213,7 +213,7 @@ def _share(low: Fraction, *, above: bool = False) -> Any:
             errors.add(
                 name,
                 f'A share such as "2/3" or a percentage such as "90", {edge} '
-                f"{_pct(low)} and at most 100 %.",
+                f"{percent(low)} and at most 100 %.",
             )
             return Fraction(1)
         return value
@@ -239,12 +239,6 @@ def _fraction(raw: object) -> Fraction | None:
     if _PERCENT.fullmatch(text):
         return Fraction(Decimal(text)) / 100
     return None
-
-
-def _pct(value: Fraction) -> str:
-    # Not f"{…:.0f}": Fraction takes format specifications only from Python 3.12.
-    percent = value * 100
-    return f"{percent.numerator} %" if percent.denominator == 1 else str(value)
 
 
 def _choice(kind: type[StrEnum]) -> Any:

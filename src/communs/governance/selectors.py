@@ -147,8 +147,9 @@ def thread(
 
 
 def comment_get(pk: int) -> Comment:
-    row = Comment.objects.select_related("commons", "proposal", "contribution").filter(pk=pk)
-    found = row.first()
-    if found is None:
+    row = (
+        Comment.objects.select_related("commons", "proposal", "contribution").filter(pk=pk).first()
+    )
+    if row is None:
         raise NotFound(f"No comment #{pk}.")
-    return found
+    return row

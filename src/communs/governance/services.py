@@ -492,8 +492,14 @@ def _check_applicable(commons: Commons, change: changes.Change, rules: rulebooks
         case Power.CREATE_WORKING_GROUP:
             if commons.working_groups.filter(slug=data["slug"]).exists():
                 raise Conflict(f"{commons.slug} already has a working group '{data['slug']}'.")
+            known = set(
+                Agent.objects.filter(name__in=data["members"], type=Agent.Type.PERSON).values_list(
+                    "name", flat=True
+                )
+            )
             for name in data["members"]:
-                _person(name, field="change.members")
+                if name not in known:
+                    raise Invalid.field("change.members", f"No person is named '{name}'.")
         case Power.CLOSE_WORKING_GROUP:
             if not commons.working_groups.filter(slug=data["slug"], closed_at=None).exists():
                 raise Invalid.field("change.slug", f"No open working group '{data['slug']}'.")
@@ -513,18 +519,9 @@ def _check_applicable(commons: Commons, change: changes.Change, rules: rulebooks
         case Power.ADOPT_EQUATION:
             # The shape was checked by changes.parse; the agents its buckets pay must exist
             # (equation_adopt refuses them otherwise, and only after the vote).
-            equation = equations.parse_equation(data["equation"])
-            errors = FieldErrors()
-            for i, bucket in enumerate(equation.buckets):
-                if (
-                    bucket.agent is not None
-                    and not Agent.objects.filter(name=bucket.agent).exists()
-                ):
-                    errors.add(
-                        f"change.equation.buckets[{i}].agent",
-                        f"No agent is named '{bucket.agent}'.",
-                    )
-            errors.raise_if_any()
+            ledger_services.check_payees(
+                equations.parse_equation(data["equation"]), prefix="change.equation."
+            )
         case Power.CHANGE_LICENCE:
             pass  # fully checked by changes.parse
 

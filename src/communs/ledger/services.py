@@ -398,6 +398,18 @@ def expense_pay(*, actor: Agent, expense: Expense) -> Expense:
     return row
 
 
+def check_payees(equation: equations.Equation, *, prefix: str = "") -> None:
+    """The agents an equation's buckets pay must exist (one query); Invalid names each bucket
+    that pays nobody, as `<prefix>buckets[i].agent`."""
+    named = {b.agent for b in equation.buckets if b.agent is not None}
+    known = set(Agent.objects.filter(name__in=named).values_list("name", flat=True))
+    errors = FieldErrors()
+    for i, bucket in enumerate(equation.buckets):
+        if bucket.agent is not None and bucket.agent not in known:
+            errors.add(f"{prefix}buckets[{i}].agent", f"No agent is named '{bucket.agent}'.")
+    errors.raise_if_any()
+
+
 def equation_adopt(
     *, actor: Agent, commons: Commons, definition: object, proposal: int | None = None
 ) -> EquationVersion:
@@ -406,11 +418,7 @@ def equation_adopt(
     if proposal is None:
         require_power(actor, commons, Power.ADOPT_EQUATION, "change its value equation")
     equation = equations.parse_equation(definition)
-    errors = FieldErrors()
-    for i, bucket in enumerate(equation.buckets):
-        if bucket.agent is not None and not Agent.objects.filter(name=bucket.agent).exists():
-            errors.add(f"buckets[{i}].agent", f"No agent is named '{bucket.agent}'.")
-    errors.raise_if_any()
+    check_payees(equation)
     with transaction.atomic():
         last = commons.equations.select_for_update().order_by("-version").first()
         version = (last.version if last else 0) + 1
